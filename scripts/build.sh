@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Configures and builds pgark into build/ (warnings are errors). Usage: scripts/build.sh [extra cmake args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGARK_WERROR=ON "$@" >/dev/null
+cmake --build build -j2

@@ -1,0 +1,36 @@
+// Compression types as pgBackRest 2.45 names them, and factories for their filters.
+// gz = one gzip member (zlib), bz2 = one bzip2 stream, lz4 = LZ4 frame with content checksum,
+// zst = zstd frame. Decompressors reject truncated input and trailing garbage.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "common/io/filter.h"
+
+namespace pgark::compress {
+
+enum class CompressType { None, Gz, Bz2, Lz4, Zst };
+
+struct LevelRange {
+    int min;
+    int max;
+    int defaultLevel;
+};
+
+// "none", "gz", "bz2", "lz4", "zst" <-> type; nullopt for an unknown name.
+std::optional<CompressType> compressTypeFromName(std::string_view name) noexcept;
+std::string_view compressTypeName(CompressType type) noexcept;
+// Repository file extension with the dot (".gz"), "" for None.
+std::string_view compressExtension(CompressType type) noexcept;
+// The type whose extension ends `fileName` (".lz4" -> Lz4), None when no known extension does.
+CompressType compressTypeFromFileName(std::string_view fileName) noexcept;
+// Level range and default per type (gz -1..9 default 6, bz2 1..9/9, lz4 -5..12/1, zst -7..22/3).
+LevelRange compressLevelRange(CompressType type) noexcept;
+
+// Throws Error(OptionInvalidRange) when `level` is out of range. Type None is an Assert error.
+std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level);
+std::unique_ptr<io::Filter> makeDecompressFilter(CompressType type);
+
+}  // namespace pgark::compress

@@ -1,0 +1,106 @@
+// Storage: the one interface behind which every repository and PGDATA access goes (POSIX, S3,
+// and the test doubles). A Storage has one root; every path is relative to it (a leading '/' is
+// allowed and means the root too). Drivers never read the configuration: storage/factory.cpp
+// builds them from options structs. Not thread-safe: each process or worker opens its own.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/io/stream.h"
+
+namespace pgark::storage {
+
+enum class Feature : std::uint32_t {
+    Path = 1,        // real directories exist (POSIX); S3 has only key prefixes
+    PathSync = 2,    // directories can be fsynced
+    SymLink = 4,
+    HardLink = 8,
+    InfoDetail = 16  // mode, owner and link destination are reported
+};
+
+enum class FileType { File, Path, Link, Special };
+enum class InfoLevel { Exists, Basic, Detail };  // Basic: type, size, mtime; Detail: + mode, owner, link
+
+struct FileInfo {
+    std::string name;              // relative to the listed path (list) or the path asked (info)
+    FileType type = FileType::File;
+    std::uint64_t size = 0;        // bytes, files only
+    std::int64_t mtime = 0;        // seconds since the epoch
+    mode_t mode = 0;               // permission bits, Detail only
+    uid_t userId = 0;              // Detail only
+    gid_t groupId = 0;             // Detail only
+    std::string user;              // owner name, "" if the id has no name; Detail only
+    std::string group;             // group name, "" if the id has no name; Detail only
+    std::string linkDestination;   // links only, Detail only
+};
+
+struct ReadOptions {
+    bool ignoreMissing = false;            // true: openRead returns nullptr for a missing file
+    std::uint64_t offset = 0;              // bytes to skip
+    std::optional<std::uint64_t> limit;    // bytes to read at most
+};
+
+struct WriteOptions {
+    bool atomic = true;       // write a temp file and rename it on commit, so nothing partial is visible
+    bool syncFile = true;     // fsync the file on commit
+    bool syncPath = true;     // fsync the directory after the rename
+    bool createPath = true;   // create missing parent directories
+    std::optional<mode_t> mode;          // default: the driver's file mode (0640)
+    std::optional<std::int64_t> mtime;   // set the modification time on commit (seconds)
+};
+
+struct ListOptions {
+    InfoLevel level = InfoLevel::Basic;
+    bool recurse = false;     // names below subdirectories come as "sub/dir/file"
+    std::string prefix;       // only names starting with this (matched on the name relative to path)
+    bool errorOnMissing = false;  // false: a missing path lists nothing
+};
+
+struct RemoveOptions {
+    bool errorOnMissing = false;
+    bool recurse = false;     // removePath only: remove everything below
+};
+
+class Storage {
+public:
+    virtual ~Storage() = default;
+
+    virtual std::string_view type() const noexcept = 0;   // "posix", "s3", "mem"
+    virtual bool has(Feature feature) const noexcept = 0;
+    // For messages: the absolute or URL form of `path` ("/repo/archive/x", "s3://bucket/x").
+    virtual std::string describe(std::string_view path) const = 0;
+
+    // Missing -> nullopt. Links are not followed.
+    virtual std::optional<FileInfo> info(std::string_view path, InfoLevel level) = 0;
+    // Calls onEntry for each entry below `path` (not `path` itself), in no particular order.
+    virtual void list(std::string_view path, const ListOptions& options,
+                      const std::function<void(const FileInfo&)>& onEntry) = 0;
+
+    // Throws Error(FileMissing) for a missing file unless options.ignoreMissing, then nullptr.
+    virtual std::unique_ptr<io::ReadStream> openRead(std::string_view path, const ReadOptions& options) = 0;
+    // The returned stream must be committed for anything to become visible.
+    virtual std::unique_ptr<io::WriteStream> openWrite(std::string_view path, const WriteOptions& options) = 0;
+
+    virtual void remove(std::string_view path, const RemoveOptions& options) = 0;
+    virtual void removePath(std::string_view path, const RemoveOptions& options) = 0;
+
+    // Optional operations: default implementations throw Error(FeatureNotSupported).
+    virtual void pathCreate(std::string_view path, std::optional<mode_t> mode);
+    virtual void pathSync(std::string_view path);
+    virtual void linkCreate(std::string_view target, std::string_view linkPath, bool hard);
+    virtual void move(std::string_view from, std::string_view to);  // rename within this storage
+};
+
+// Convenience for small files (info files, manifests).
+std::string readText(Storage& storage, std::string_view path);
+std::optional<std::string> readTextIfExists(Storage& storage, std::string_view path);
+void writeText(Storage& storage, std::string_view path, std::string_view text, const WriteOptions& options);
+
+}  // namespace pgark::storage
