@@ -1,0 +1,91 @@
+# Shared harness for integration tests (sourced, not run). Each test script gets the pgark binary
+# path as $1, makes a throwaway directory, and may start a real PostgreSQL 15 cluster in it.
+# PostgreSQL refuses to run as root, so when the test runs as root every cluster command and every
+# pgark command that PostgreSQL itself would run goes through `runuser -u postgres`.
+# Exit status 77 = skipped (ctest SKIP_RETURN_CODE); any failed assertion exits 1.
+set -euo pipefail
+
+PGARK_SRC_BIN=${1:?usage: $0 /path/to/pgark}
+PG_BIN=${PGARK_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+TEST_NAME=$(basename "$0" .sh)
+PGARK_TEST_PORT=${PGARK_TEST_PORT:-55432}
+
+skip() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
+step() { echo "--- $TEST_NAME: $*"; }
+
+[ -x "$PG_BIN/initdb" ] || skip "PostgreSQL 15 binaries not found in $PG_BIN (run scripts/install-deps.sh)"
+
+# as_pg CMD...: run as the cluster owner (postgres when we are root, ourselves otherwise).
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || skip "no postgres OS user"
+  as_pg() { runuser -u postgres -- "$@"; }
+  PG_OWNER=postgres
+else
+  as_pg() { "$@"; }
+  PG_OWNER=$(id -un)
+fi
+
+# A fresh directory readable by the cluster owner; removed on exit (kept when PGARK_TEST_KEEP=1).
+T=$(mktemp -d "/tmp/pgark-$TEST_NAME.XXXXXX")
+chmod 755 "$T"
+mkdir -p "$T/bin" "$T/repo" "$T/log" "$T/lock" "$T/spool" "$T/sock"
+# The binary is copied so the postgres user can run it wherever the checkout lives.
+cp "$PGARK_SRC_BIN" "$T/bin/pgark"
+PGARK="$T/bin/pgark"
+chown -R "$PG_OWNER" "$T"
+
+PG_STARTED=()
+cleanup() {
+  local rc=$?
+  for d in "${PG_STARTED[@]:-}"; do
+    [ -n "$d" ] && [ -f "$d/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
+  done
+  if [ "${PGARK_TEST_KEEP:-0}" = 1 ] || [ $rc -ne 0 ]; then
+    echo "test directory kept: $T"
+  else
+    rm -rf "$T"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+
+# pg_init DIR PORT [archive_command]: initdb with data checksums and a test-friendly configuration.
+pg_init() {
+  local dir=$1 port=$2 archive_command=${3:-}
+  as_pg "$PG_BIN/initdb" -k -D "$dir" -A trust -U postgres --no-instructions >"$T/initdb.log" 2>&1 \
+    || { cat "$T/initdb.log"; fail "initdb failed"; }
+  cat >>"$dir/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$T/sock'
+wal_level = replica
+max_wal_senders = 4
+fsync = off
+CONF
+  if [ -n "$archive_command" ]; then
+    printf "archive_mode = on\narchive_command = '%s'\n" "$archive_command" >>"$dir/postgresql.conf"
+  fi
+}
+
+pg_start() { # pg_start DIR
+  as_pg "$PG_BIN/pg_ctl" -D "$1" -l "$1.log" -w start >/dev/null || { cat "$1.log"; fail "cluster $1 did not start"; }
+  PG_STARTED+=("$1")
+}
+pg_stop() { as_pg "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null; }
+
+# psql_q PORT SQL: one query, unaligned tuples-only output.
+psql_q() { as_pg psql -X -h "$T/sock" -p "$1" -U postgres -d postgres -Atq -v ON_ERROR_STOP=1 -c "$2"; }
+
+# pgark_pg ARGS...: run pgark as the cluster owner with the test config.
+pgark_pg() { as_pg "$PGARK" --config="$T/pgark.conf" "$@"; }
+
+assert_eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1'${3:+ ($3)}"; }
+assert_contains() { case "$1" in *"$2"*) ;; *) fail "expected output to contain '$2', got: $1";; esac; }
+
+# expect_exit CODE CMD...: the command must exit with CODE; its combined output is left in $OUT.
+expect_exit() {
+  local want=$1; shift
+  set +e; OUT=$("$@" 2>&1); local got=$?; set -e
+  [ "$got" = "$want" ] || fail "expected exit $want from '$*', got $got: $OUT"
+}
