@@ -1,0 +1,116 @@
+// SHA-1 through OpenSSL's EVP interface, and the Sha1 and Size observer filters.
+#include "common/crypto/hash.h"
+
+#include <openssl/evp.h>
+
+#include "common/error.h"
+
+namespace pgark::crypto {
+
+namespace {
+
+constexpr std::size_t kSha1Bytes = 20;
+
+[[noreturn]] void throwOpenSsl(std::string_view what) {
+    throwError(ErrorCode::Crypto, "unable to {} (openssl)", what);
+}
+
+}  // namespace
+
+struct Sha1Hasher::Impl {
+    EVP_MD_CTX* context = nullptr;
+    bool finished = false;
+
+    Impl() {
+        context = EVP_MD_CTX_new();
+        if (context == nullptr) throwOpenSsl("allocate a sha1 context");
+        if (EVP_DigestInit_ex(context, EVP_sha1(), nullptr) != 1) {
+            EVP_MD_CTX_free(context);
+            throwOpenSsl("initialize sha1");
+        }
+    }
+    ~Impl() { EVP_MD_CTX_free(context); }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+};
+
+Sha1Hasher::Sha1Hasher() : impl_(std::make_unique<Impl>()) {}
+Sha1Hasher::~Sha1Hasher() = default;
+
+void Sha1Hasher::update(io::ByteView data) {
+    if (impl_->finished) throwError(ErrorCode::Assert, "sha1 hasher updated after finalHex()");
+    if (data.empty()) return;
+    if (EVP_DigestUpdate(impl_->context, data.data(), data.size()) != 1) throwOpenSsl("update sha1");
+}
+
+std::string Sha1Hasher::finalHex() {
+    if (impl_->finished) throwError(ErrorCode::Assert, "sha1 hasher finalized twice");
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(impl_->context, digest, &length) != 1 || length != kSha1Bytes) throwOpenSsl("finish sha1");
+    impl_->finished = true;
+
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex(2 * kSha1Bytes, '0');
+    for (std::size_t i = 0; i < kSha1Bytes; ++i) {
+        hex[2 * i] = kHex[digest[i] >> 4];
+        hex[2 * i + 1] = kHex[digest[i] & 0x0f];
+    }
+    return hex;
+}
+
+std::string sha1Hex(io::ByteView data) {
+    Sha1Hasher hasher;
+    hasher.update(data);
+    return hasher.finalHex();
+}
+
+namespace {
+
+class Sha1Filter final : public io::Filter {
+public:
+    io::FilterType type() const noexcept override { return io::FilterType::Sha1; }
+    bool observer() const noexcept override { return true; }
+
+    void observe(io::ByteView data) override {
+        if (!digest_.empty()) {
+            // Nothing may follow the end-of-input signal; a repeated end signal is harmless.
+            if (!data.empty()) throwError(ErrorCode::Assert, "sha1 filter saw data after end of input");
+            return;
+        }
+        if (data.empty())
+            digest_ = hasher_.finalHex();
+        else
+            hasher_.update(data);
+    }
+
+    // Empty until end of input: a digest of a prefix would look valid and be wrong.
+    io::FilterResult result() const override {
+        if (digest_.empty()) return {};
+        return digest_;
+    }
+    io::FilterSpec spec() const override { return {io::FilterType::Sha1, {}}; }
+
+private:
+    Sha1Hasher hasher_;
+    std::string digest_;
+};
+
+class SizeFilter final : public io::Filter {
+public:
+    io::FilterType type() const noexcept override { return io::FilterType::Size; }
+    bool observer() const noexcept override { return true; }
+    void observe(io::ByteView data) override { bytes_ += data.size(); }
+    io::FilterResult result() const override { return bytes_; }
+    io::FilterSpec spec() const override { return {io::FilterType::Size, {}}; }
+
+private:
+    std::uint64_t bytes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<io::Filter> makeSha1Filter() { return std::make_unique<Sha1Filter>(); }
+std::unique_ptr<io::Filter> makeSizeFilter() { return std::make_unique<SizeFilter>(); }
+
+}  // namespace pgark::crypto
