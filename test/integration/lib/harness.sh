@@ -89,3 +89,27 @@ expect_exit() {
   set +e; OUT=$("$@" 2>&1); local got=$?; set -e
   [ "$got" = "$want" ] || fail "expected exit $want from '$*', got $got: $OUT"
 }
+
+# repo_snapshot DIR: a digest of every path, size, mode and content below DIR, to prove "unchanged".
+repo_snapshot() {
+  (cd "$1" && find . -printf '%p %s %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha1sum) | sha1sum | cut -d' ' -f1
+}
+
+# wait_archived PORT SEGMENT: waits (30 s at most) until PostgreSQL reports SEGMENT archived.
+wait_archived() {
+  local i
+  for i in $(seq 1 300); do
+    local last
+    last=$(psql_q "$1" "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+    if [ -n "$last" ] && [[ ! "$last" < "$2" ]]; then return 0; fi
+    sleep 0.1
+  done
+  psql_q "$1" "select * from pg_stat_archiver" >&2 || true
+  fail "segment $2 was not archived within 30 s"
+}
+
+# switch_wal PORT: forces a WAL switch after a write (so the segment is not empty); prints the segment.
+switch_wal() {
+  psql_q "$1" "create table if not exists _switch (i int); insert into _switch values (1)" >/dev/null
+  psql_q "$1" "select pg_walfile_name(pg_switch_wal())"
+}

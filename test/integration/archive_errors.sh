@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Every bad input to the archive commands gives a clear error, a non-zero exit and an unchanged
+# repository: unknown stanza, missing pg1-path, a WAL file from another cluster, a different
+# segment pushed twice, a corrupt archive.info (falls back to the copy) and both copies corrupt,
+# a wrong cipher passphrase, stop in force, an unwritable repository, a full disk.
+source "$(dirname "$0")/lib/harness.sh"
+PORT=$PGARK_TEST_PORT
+REPO=$T/repo
+
+write_conf() { # write_conf [extra global lines...]
+  {
+    printf '[global]\nrepo1-path=%s\ncompress-type=zst\nlog-path=%s\nlock-path=%s\narchive-timeout=20\n' "$REPO" "$T/log" "$T/lock"
+    printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=right-pass\n'
+    for line in "$@"; do printf '%s\n' "$line"; done
+    printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+  } >"$T/pgark.conf"
+  chown "$PG_OWNER" "$T/pgark.conf"
+}
+write_conf
+pg_init "$T/pg" "$PORT" "$PGARK --config=$T/pgark.conf --stanza=main archive-push %p"
+echo "wal_keep_size = 1GB" >>"$T/pg/postgresql.conf"
+pg_start "$T/pg"
+pgark_pg --stanza=main stanza-create
+seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+# A segment we own a private copy of, for pushing by hand.
+cp "$T/pg/pg_wal/$seg" "$T/seg"; chown "$PG_OWNER" "$T/seg"
+push() { as_pg "$PGARK" --config="$T/pgark.conf" "$@"; }
+
+# check_refused CODE TEXT ARGS...: exits CODE, says TEXT, and the repository is unchanged.
+check_refused() {
+  local code=$1 text=$2; shift 2
+  local before; before=$(repo_snapshot "$REPO")
+  expect_exit "$code" "$@"
+  assert_contains "$OUT" "$text"
+  assert_eq "$(repo_snapshot "$REPO")" "$before" "repository changed by: $*"
+}
+
+step "unknown stanza"
+check_refused 55 "archive.info" push --stanza=nope archive-push "$T/seg"
+
+step "missing pg1-path"
+check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path archive-push "$T/seg"
+
+step "a WAL file from another cluster (system id mismatch)"
+pg_init "$T/other" 55439
+pg_start "$T/other"
+oseg=$(switch_wal 55439)
+cp "$T/other/pg_wal/$oseg" "$T/foreign/" 2>/dev/null || { mkdir -p "$T/foreign"; cp "$T/other/pg_wal/$oseg" "$T/foreign/"; }
+pg_stop "$T/other"
+chown -R "$PG_OWNER" "$T/foreign"
+# Give it the name of a segment that is not yet in the repository.
+mv "$T/foreign/$oseg" "$T/foreign/00000001000000000000007F"
+check_refused 44 "system-id" push --stanza=main archive-push "$T/foreign/00000001000000000000007F"
+
+step "the same segment pushed twice is success with a warning; a different one is an error"
+cp "$T/seg" "$T/dup/" 2>/dev/null || { mkdir -p "$T/dup"; cp "$T/seg" "$T/dup/$seg"; }
+chown -R "$PG_OWNER" "$T/dup"
+expect_exit 0 push --stanza=main --log-level-console=warn archive-push "$T/dup/$seg"
+assert_contains "$OUT" "already exists"
+printf 'X' | dd of="$T/dup/$seg" bs=1 seek=100000 conv=notrunc 2>/dev/null
+check_refused 45 "already exists" push --stanza=main archive-push "$T/dup/$seg"
+
+step "corrupt archive.info falls back to archive.info.copy"
+cp "$REPO/archive/main/archive.info" "$T/archive.info.good"
+printf 'garbage' | dd of="$REPO/archive/main/archive.info" bs=1 seek=40 conv=notrunc 2>/dev/null
+expect_exit 0 push --stanza=main archive-get "$seg" "$T/got"
+cmp -s "$T/got" "$T/seg" || fail "archive-get with a corrupt archive.info returned other bytes"
+step "both copies corrupt: an error that names both files"
+cp "$REPO/archive/main/archive.info.copy" "$T/archive.info.copy.good"
+printf 'garbage' | dd of="$REPO/archive/main/archive.info.copy" bs=1 seek=40 conv=notrunc 2>/dev/null
+check_refused 28 "archive.info.copy" push --stanza=main archive-push "$T/seg"
+assert_contains "$OUT" "archive.info'"
+cp "$T/archive.info.good" "$REPO/archive/main/archive.info"
+cp "$T/archive.info.copy.good" "$REPO/archive/main/archive.info.copy"
+chown "$PG_OWNER" "$REPO/archive/main/archive.info" "$REPO/archive/main/archive.info.copy"
+
+step "wrong cipher passphrase"
+write_conf; sed -i 's/right-pass/wrong-pass/' "$T/pgark.conf"
+check_refused 28 "cipher" push --stanza=main archive-push "$T/seg"
+write_conf
+
+step "stop in force"
+push --stanza=main stop
+check_refused 63 "stop" push --stanza=main archive-push "$T/seg"
+push --stanza=main start
+expect_exit 0 push --stanza=main archive-push "$T/seg"
+
+step "an unwritable repository"
+chmod 0500 "$REPO/archive/main/15-1"
+cp "$T/seg" "$T/dup/000000010000000100000001"; chown "$PG_OWNER" "$T/dup/000000010000000100000001"
+check_refused 47 "0000000100000001" push --stanza=main archive-push "$T/dup/000000010000000100000001"
+chmod 0750 "$REPO/archive/main/15-1"
+
+step "a full disk"
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=2m,mode=0755 tmpfs "$T/small" 2>/dev/null; then
+  trap 'umount "$T/small" 2>/dev/null || true; cleanup' EXIT
+  chown "$PG_OWNER" "$T/small"
+  sed -i "s#^repo1-path=.*#repo1-path=$T/small/repo#; s#compress-type=zst#compress-type=none#" "$T/pgark.conf"
+  pgark_pg --stanza=main stanza-create
+  REPO=$T/small/repo
+  cp "$T/seg" "$T/dup/000000010000000000000070"; chown "$PG_OWNER" "$T/dup/000000010000000000000070"
+  check_refused 97 "space" push --stanza=main archive-push "$T/dup/000000010000000000000070"
+  [ -z "$(find "$REPO" -name '*.pgbackrest.tmp')" ] || fail "a temp file was left behind on the full disk"
+  umount "$T/small"
+else
+  echo "WARN: cannot mount a tmpfs here; full-disk case covered by the storage unit tests"
+fi
+echo "PASS: $TEST_NAME"
