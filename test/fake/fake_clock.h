@@ -1,0 +1,39 @@
+// FakeClock: a Clock whose time moves only when told to. sleep() returns at once and advances
+// the time by the requested duration, so a timeout loop runs to its deadline instantly and the
+// number and length of its sleeps can be asserted. Not thread-safe: use it from one thread.
+#pragma once
+
+#include <chrono>
+
+#include "common/clock.h"
+
+namespace pgark::test {
+
+class FakeClock final : public Clock {
+public:
+    // Starts at `start` (default 2023-11-14 22:13:20 UTC, an arbitrary fixed instant).
+    explicit FakeClock(std::chrono::system_clock::time_point start =
+                           std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)))
+        : now_(start) {}
+
+    std::chrono::system_clock::time_point now() override { return now_; }
+
+    void sleep(std::chrono::milliseconds duration) override {
+        now_ += duration;
+        slept_ += duration;
+        ++sleepCount_;
+    }
+
+    void advance(std::chrono::milliseconds duration) { now_ += duration; }
+    void set(std::chrono::system_clock::time_point time) { now_ = time; }
+
+    std::chrono::milliseconds slept() const noexcept { return slept_; }  // total of all sleep() calls
+    unsigned sleepCount() const noexcept { return sleepCount_; }
+
+private:
+    std::chrono::system_clock::time_point now_;
+    std::chrono::milliseconds slept_{0};
+    unsigned sleepCount_ = 0;
+};
+
+}  // namespace pgark::test
