@@ -1,0 +1,27 @@
+// archive-get of one file (spec §5.3): PostgreSQL's restore_command hook. Finds the file in the
+// repositories in order (newest matching archive id first), decrypts, decompresses, checks the
+// segment's SHA-1 against its stored name and writes the destination atomically.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "command/repo.h"
+#include "postgres/pg_control.h"
+
+namespace pgark::command::archive {
+
+struct GetOptions {
+    std::string stanza;
+    std::optional<postgres::PgControl> pgControl;  // selects the archive ids; all ids when absent
+};
+
+// Returns true when `walName` was found and written to `destPath` (absolute), false when no
+// repository has it. Throws when a repository could not be searched and no other had the file,
+// or when the stored file is corrupt (nothing is written then).
+bool archiveGetFile(std::string_view walName, const std::string& destPath, std::span<Repo> repos,
+                    const GetOptions& options);
+
+}  // namespace pgark::command::archive
