@@ -1,0 +1,106 @@
+// zst filters over the zstd streaming API: frames without checksum or content size, as pgBackRest
+// writes them. The decoder accepts concatenated frames. zstd buffers internally, so both
+// directions write straight into the caller's buffer however small it is.
+#include <zstd.h>
+
+#include "common/compress/compress_filters.h"
+#include "common/error.h"
+
+namespace pgark::compress::detail {
+namespace {
+
+constexpr std::string_view kCodec = "zst";
+
+class ZstCompress final : public io::Filter {
+public:
+    explicit ZstCompress(int level) : level_(level) {
+        ctx_ = ZSTD_createCCtx();
+        if (ctx_ == nullptr) throwCompress(kCodec, "unable to create context");
+        check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, level));
+        check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_checksumFlag, 0));
+        // A stream that ends on its first call would otherwise record its size in the header.
+        check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_contentSizeFlag, 0));
+    }
+    ~ZstCompress() override { ZSTD_freeCCtx(ctx_); }
+    ZstCompress(const ZstCompress&) = delete;
+    ZstCompress& operator=(const ZstCompress&) = delete;
+
+    io::FilterType type() const noexcept override { return io::FilterType::ZstCompress; }
+    io::FilterSpec spec() const override { return levelSpec(type(), level_); }
+    bool flushed() const noexcept override { return done_; }
+
+    std::size_t process(io::ByteView in, io::Buffer& out) override {
+        if (done_ || out.full()) return 0;
+        ZSTD_inBuffer input{in.data(), in.size(), 0};
+        ZSTD_outBuffer output{out.tail().data(), out.remaining(), 0};
+        const std::size_t left =
+            check(ZSTD_compressStream2(ctx_, &output, &input, in.empty() ? ZSTD_e_end : ZSTD_e_continue));
+        out.grow(output.pos);
+        if (in.empty() && left == 0) done_ = true;
+        return input.pos;
+    }
+
+private:
+    std::size_t check(std::size_t result) const {
+        if (ZSTD_isError(result)) throwCompress(kCodec, ZSTD_getErrorName(result));
+        return result;
+    }
+
+    ZSTD_CCtx* ctx_ = nullptr;
+    int level_;
+    bool done_ = false;
+};
+
+class ZstDecompress final : public io::Filter {
+public:
+    ZstDecompress() {
+        ctx_ = ZSTD_createDCtx();
+        if (ctx_ == nullptr) throwCorrupt(kCodec, "unable to create context");
+    }
+    ~ZstDecompress() override { ZSTD_freeDCtx(ctx_); }
+    ZstDecompress(const ZstDecompress&) = delete;
+    ZstDecompress& operator=(const ZstDecompress&) = delete;
+
+    io::FilterType type() const noexcept override { return io::FilterType::ZstDecompress; }
+    io::FilterSpec spec() const override { return io::FilterSpec{type(), {}}; }
+    bool flushed() const noexcept override { return ended_; }
+
+    std::size_t process(io::ByteView in, io::Buffer& out) override {
+        if (ended_ || out.full()) return 0;
+        // End of input between frames is a clean end, provided there was at least one frame.
+        if (in.empty() && !inFrame_) {
+            if (frames_ == 0) throwTruncated(kCodec);
+            ended_ = true;
+            return 0;
+        }
+
+        ZSTD_inBuffer input{in.data(), in.size(), 0};
+        ZSTD_outBuffer output{out.tail().data(), out.remaining(), 0};
+        const std::size_t hint = ZSTD_decompressStream(ctx_, &output, &input);
+        if (ZSTD_isError(hint)) throwCorrupt(kCodec, ZSTD_getErrorName(hint));
+        out.grow(output.pos);
+
+        if (hint == 0) {  // a frame ended and all its output was handed out
+            inFrame_ = false;
+            ++frames_;
+            if (in.empty()) ended_ = true;
+        } else {
+            inFrame_ = true;
+            if (in.empty() && output.pos == 0) throwTruncated(kCodec);
+        }
+        return input.pos;
+    }
+
+private:
+    ZSTD_DCtx* ctx_ = nullptr;
+    bool inFrame_ = false;       // part of a frame has been read
+    std::uint64_t frames_ = 0;   // frames decoded completely
+    bool ended_ = false;         // end of input reached between frames
+};
+
+}  // namespace
+
+std::unique_ptr<io::Filter> makeZstCompress(int level) { return std::make_unique<ZstCompress>(level); }
+std::unique_ptr<io::Filter> makeZstDecompress() { return std::make_unique<ZstDecompress>(); }
+
+}  // namespace pgark::compress::detail
