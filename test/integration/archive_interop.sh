@@ -22,13 +22,13 @@ CONF
   chown "$PG_OWNER" "$T/pgark.conf"
   # archive_command is switched between the tools through a one-line wrapper script.
   printf '#!/bin/sh\nexec %s --config=%s --stanza=main archive-push "$1"\n' \
-    "$([ "$1" = pgark ] && echo "$PGARK" || echo pgbackrest)" "$T/pgark.conf" >"$T/bin/push"
-  chmod 755 "$T/bin/push"
+    "$([ "$1" = pgark ] && echo "$PGARK" || echo pgbackrest)" "$T/pgark.conf" >"$T/bin/pgark-pgbackrest-push"
+  chmod 755 "$T/bin/pgark-pgbackrest-push"
 }
 pgbr() { as_pg pgbackrest --config="$T/pgark.conf" --stanza=main "$@"; }
 
 write_conf pgark n
-pg_init "$T/pg" "$PORT" "$T/bin/push %p"
+pg_init "$T/pg" "$PORT" "$T/bin/pgark-pgbackrest-push %p"
 echo "wal_keep_size = 1GB" >>"$T/pg/postgresql.conf"
 pg_start "$T/pg"
 
@@ -60,7 +60,7 @@ for cipher in n y; do
   assert_contains "$out" "already exists"
   pgark_pg --stanza=main check
   # And pgark pushes into pgbackrest's stanza; pgbackrest reads it back.
-  write_conf pgbackrest "$cipher"; sed -i "s#exec pgbackrest#exec $PGARK#" "$T/bin/push"
+  write_conf pgbackrest "$cipher"; sed -i "s#exec pgbackrest#exec $PGARK#" "$T/bin/pgark-pgbackrest-push"
   seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
   pgbr archive-get "$seg" "$T/by-pgbackrest"
   cmp -s "$T/by-pgbackrest" "$T/pg/pg_wal/$seg" || fail "pgbackrest archive-get of pgark's $seg differs"
