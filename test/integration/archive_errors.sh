@@ -81,7 +81,7 @@ write_conf
 
 step "stop in force"
 push --stanza=main stop
-check_refused 63 "stop" push --stanza=main archive-push "$T/seg"
+check_refused 62 "stop" push --stanza=main archive-push "$T/seg"
 push --stanza=main start
 expect_exit 0 push --stanza=main archive-push "$T/seg"
 
@@ -99,7 +99,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/small" && mount -t tmpfs -o size=2m,mode
   pgark_pg --stanza=main stanza-create
   REPO=$T/small/repo
   cp "$T/seg" "$T/dup/000000010000000000000070"; chown "$PG_OWNER" "$T/dup/000000010000000000000070"
-  check_refused 97 "space" push --stanza=main archive-push "$T/dup/000000010000000000000070"
+  check_refused 109 "space" push --stanza=main archive-push "$T/dup/000000010000000000000070"
   [ -z "$(find "$REPO" -name '*.pgbackrest.tmp')" ] || fail "a temp file was left behind on the full disk"
   umount "$T/small"
 else
