@@ -1,0 +1,115 @@
+// The command registry.
+#include "command/command.h"
+
+#include <chrono>
+
+#include "command/help/help.h"
+#include "command/version/version.h"
+#include "common/error.h"
+#include "version.h"
+
+namespace pgark::command {
+
+namespace {
+
+using config::CommandId;
+
+const Command kCommands[] = {
+    {&config::commandDef(CommandId::ArchiveGet), &notImplemented},
+    {&config::commandDef(CommandId::ArchivePush), &notImplemented},
+    {&config::commandDef(CommandId::Backup), &notImplemented},
+    {&config::commandDef(CommandId::Check), &notImplemented},
+    {&config::commandDef(CommandId::DocOptions), &help::runDocOptions},
+    {&config::commandDef(CommandId::Expire), &notImplemented},
+    {&config::commandDef(CommandId::Help), &help::run},
+    {&config::commandDef(CommandId::Info), &notImplemented},
+    {&config::commandDef(CommandId::Restore), &notImplemented},
+    {&config::commandDef(CommandId::StanzaCreate), &notImplemented},
+    {&config::commandDef(CommandId::StanzaDelete), &notImplemented},
+    {&config::commandDef(CommandId::StanzaUpgrade), &notImplemented},
+    {&config::commandDef(CommandId::Start), &notImplemented},
+    {&config::commandDef(CommandId::Stop), &notImplemented},
+    {&config::commandDef(CommandId::Verify), &notImplemented},
+    {&config::commandDef(CommandId::Version), &version::run},
+};
+static_assert(std::size(kCommands) == config::kCommandCount);
+
+}  // namespace
+
+bool Command::needsStanza() const {
+    const auto stanza = config::findOptionId("stanza");
+    const config::OptionDef& option = config::optionDef(*stanza);
+    return option.validFor(def->id) && option.requiredFor(def->id);
+}
+
+std::span<const Command> commands() noexcept { return kCommands; }
+
+const Command& findCommand(config::CommandId id) noexcept { return kCommands[static_cast<std::size_t>(id)]; }
+
+int run(const config::Config& config) { return findCommand(config.command()).run(config); }
+
+int notImplemented(const config::Config& config) {
+    throw Error(ErrorCode::CommandInvalid, fmt::format("command '{}' is not implemented yet", config.commandName()))
+        .withHint("see doc/status.md for the commands that work today");
+}
+
+}  // namespace pgark::command
+
+namespace pgark::command {
+
+log::Settings logSettings(const config::Config& config) {
+    log::Settings settings;
+    if (!config::commandDef(config.command()).readsConfig) return settings;
+    auto level = [&](std::string_view name) { return *log::levelFromName(config.getString(name)); };
+    settings.console = level("log-level-console");
+    settings.stderrLevel = level("log-level-stderr");
+    settings.file = level("log-level-file");
+    settings.timestamp = config.getBool("log-timestamp");
+    if (settings.file != log::Level::Off)
+        settings.filePath = fmt::format("{}/{}-{}.log", config.getString("log-path"),
+                                        config.has("stanza") ? config.getString("stanza") : "all", config.commandName());
+    return settings;
+}
+
+int execute(const config::Config& config) noexcept {
+    const Command& command = findCommand(config.command());
+    const log::Level level = command.def->beginLevel;
+    const auto start = std::chrono::steady_clock::now();
+    auto end = [&](std::string_view outcome) {
+        if (!log::enabled(level)) return;
+        std::string line = fmt::format("{} command end: {}", command.name(), outcome);
+        // The elapsed time changes every run: like the timestamps, log-timestamp=n leaves it out.
+        if (log::settings().timestamp)
+            line += fmt::format(" ({}ms)", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - start)
+                                               .count());
+        log::write(level, line);
+    };
+    int code = 0;
+    try {
+        if (log::enabled(level)) {
+            std::string line = fmt::format("{} command begin {}:", command.name(), kVersion);
+            for (const std::string& option : config.effectiveOptions()) line += " " + option;
+            log::write(level, line);
+        }
+        code = command.run(config);
+        end("completed successfully");
+        return code;
+    } catch (const Error& error) {
+        code = error.exitCode();
+        log::error("[{:03}]: {}", code, error.what());
+    } catch (const std::exception& error) {
+        code = static_cast<int>(ErrorCode::Unhandled);
+        log::error("[{:03}]: unhandled exception: {}", code, error.what());
+    } catch (...) {
+        code = static_cast<int>(ErrorCode::Unhandled);
+        log::error("[{:03}]: unhandled exception of unknown type", code);
+    }
+    try {
+        end(fmt::format("aborted with exception [{:03}]", code));
+    } catch (...) {  // uncoverable - formatting a short line only fails when memory is exhausted
+    }
+    return code;
+}
+
+}  // namespace pgark::command
