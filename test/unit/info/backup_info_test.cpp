@@ -3,10 +3,18 @@
 // consistency check.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "common/error.h"
 #include "fake/mem_storage.h"
 #include "info/backup_info.h"
 #include "info/info_file.h"
+#include "storage/posix/posix_storage.h"
 #include "unit/info/info_test_util.h"
 
 using namespace pgark;
@@ -265,4 +273,100 @@ TEST_CASE("checkInfoMatch compares archive.info and backup.info histories", "[un
         d.historyAdd(2, "15");
         CHECK_THAT(errorOf([&] { checkInfoMatch(d, c); }).message(), Catch::Contains("(current)"));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interop: the real pgbackrest 2.45 must accept what our writer produces.
+
+namespace {
+
+struct CommandResult {
+    int exitCode = -1;
+    std::string output;  // stdout and stderr together
+};
+
+CommandResult run(const std::string& command) {
+    CommandResult result;
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char chunk[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(chunk, 1, sizeof(chunk), pipe)) > 0) result.output.append(chunk, n);
+    const int status = ::pclose(pipe);
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("pgbackrest 2.45 accepts archive.info and backup.info written by us", "[info][pgbackrest]") {
+    constexpr const char* kPgbackrest = "/usr/bin/pgbackrest";
+    if (!std::filesystem::exists(kPgbackrest)) {
+        WARN("skipped: " << kPgbackrest << " is not installed");
+        return;
+    }
+    std::string dirTemplate = (std::filesystem::temp_directory_path() / "pgark-info-interop.XXXXXX").string();
+    REQUIRE(::mkdtemp(dirTemplate.data()) != nullptr);
+    const std::filesystem::path dir = dirTemplate;
+    struct Cleanup {
+        std::filesystem::path dir;
+        ~Cleanup() {
+            std::error_code ignored;
+            std::filesystem::remove_all(dir, ignored);
+        }
+    } cleanup{dir};
+
+    const bool encrypted = GENERATE(false, true);
+    INFO("encrypted: " << encrypted);
+    const std::string repoPass = encrypted ? "interop-pass" : "";
+    // Above INT64_MAX, so a reader going through a signed or double type would show another number.
+    constexpr std::uint64_t kSystemId = 18000000000000000123ULL;
+
+    auto repo = storage::makePosixStorage((dir / "repo").string(), {});
+    const ArchiveInfo archive(kSystemId, "15", encrypted ? "archive-sub-pass" : "");
+    archive.save(*repo, archiveInfoPath("x"), repoPass);
+    BackupInfo backup(InfoPgData{.systemId = kSystemId, .version = "15", .catalogVersion = 202209061, .controlVersion = 1300},
+                      encrypted ? "backup-sub-pass" : "");
+    BackupSummary summary = fullSummary("20261121-120512F");
+    backup.backupAdd(makeBackupEntry(summary));
+    BackupSummary incr = fullSummary("20261121-120512F_20261121-130000I");
+    incr.type = "incr";
+    incr.prior = "20261121-120512F";
+    incr.references = {"20261121-120512F"};
+    incr.sizeDelta = 8192;
+    incr.repoSizeDelta = 100;
+    backup.backupAdd(makeBackupEntry(incr));
+    backup.save(*repo, backupInfoPath("x"), repoPass);
+
+    {
+        std::ofstream config(dir / "pgbackrest.conf");
+        config << "[global]\nrepo1-path=" << (dir / "repo").string() << "\nlog-path=" << dir.string()
+               << "\nlock-path=" << dir.string() << "\nlog-level-file=off\nlog-level-console=warn\n";
+        if (encrypted) config << "repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=" << repoPass << "\n";
+        config << "\n[x]\npg1-path=" << (dir / "pg").string() << "\n";
+    }
+
+    const CommandResult result =
+        run(std::string(kPgbackrest) + " --config=" + (dir / "pgbackrest.conf").string() + " --stanza=x --output=json info");
+    INFO(result.output);
+    REQUIRE(result.exitCode == 0);
+    // Any warning or error line would make this fail to parse as one JSON value.
+    const json::Value report = json::parse(result.output.substr(0, result.output.find_last_not_of('\n') + 1));
+    REQUIRE(report.asArray().size() == 1);
+    const json::Value& stanza = report.asArray().front();
+    CHECK(stanza.find("name")->asString() == "x");
+    CHECK(stanza.find("status")->find("code")->asUInt() == 0);
+    CHECK(stanza.find("status")->find("message")->asString() == "ok");
+    CHECK(stanza.find("cipher")->asString() == (encrypted ? "aes-256-cbc" : "none"));
+    const json::Value& db = stanza.find("db")->asArray().front();
+    CHECK(db.find("system-id")->asUInt() == kSystemId);
+    CHECK(db.find("version")->asString() == "15");
+    CHECK(stanza.find("archive")->asArray().front().find("id")->asString() == "15-1");
+    const json::Array& backups = stanza.find("backup")->asArray();
+    REQUIRE(backups.size() == 2);
+    CHECK(backups[0].find("label")->asString() == "20261121-120512F");
+    CHECK(backups[0].find("info")->find("size")->asUInt() == summary.size);
+    CHECK(backups[1].find("type")->asString() == "incr");
+    CHECK(backups[1].find("prior")->asString() == "20261121-120512F");
+    CHECK(backups[1].find("info")->find("repository")->find("delta")->asUInt() == 100);
 }
