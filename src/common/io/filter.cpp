@@ -450,4 +450,8 @@ std::unique_ptr<Filter> makeFilter(const FilterSpec& spec) {
     throwError(ErrorCode::Assert, "makeFilter cannot build filter '{}'", filterTypeName(spec.type));
 }
 
+void FilterChain::throwWrongResultType(FilterType type) {
+    throwError(ErrorCode::Assert, "filter '{}' has a result of another type", filterTypeName(type));
+}
+
 }  // namespace pgark::io

@@ -93,13 +93,16 @@ public:
     // or it holds another alternative.
     template <class T>
     T result(FilterType type, unsigned nth = 0) const {
-        return std::get<T>(findResult(type, nth));
+        const FilterResult found = findResult(type, nth);
+        if (const T* value = std::get_if<T>(&found)) return *value;
+        throwWrongResultType(type);
     }
     std::vector<FilterSpec> specs() const;
     std::vector<std::unique_ptr<Filter>>& filters() noexcept { return filters_; }
 
 private:
     FilterResult findResult(FilterType type, unsigned nth) const;
+    [[noreturn]] static void throwWrongResultType(FilterType type);
     std::vector<std::unique_ptr<Filter>> filters_;
 };
 
