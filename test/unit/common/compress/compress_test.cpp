@@ -486,23 +486,25 @@ TEST_CASE("compress output is read by the command-line tools and the other way r
             WARN(tool << " is not installed: skipping its cross-check");
             continue;
         }
-        for (std::size_t size : {std::size_t{0}, std::size_t{65537}, big.size()}) {
+        const LevelRange range = compressLevelRange(type);
+        // Empty and large inputs at the default level, an odd size at the top level (zst: 19, the
+        // tool's top level without --ultra; 22 is covered in zst_test.cpp).
+        const int top = type == CompressType::Zst ? 19 : range.max;
+        const std::pair<std::size_t, int> cases[] = {
+            {0, range.defaultLevel}, {big.size(), range.defaultLevel}, {65537, top}};
+        for (const auto& [size, level] : cases) {
             const std::string_view input = std::string_view(big).substr(0, size);
-            const LevelRange range = compressLevelRange(type);
-            for (int level : {range.defaultLevel, range.max}) {
-                INFO(tool << " size " << size << " level " << level);
-                // Ours -> tool.
-                writeFile(dir.file("ours"), compressBytes(type, level, input));
-                REQUIRE(shell(tool + " -dc '" + dir.file("ours") + "' > '" + dir.file("ours.out") + "'") == 0);
-                CHECK(readFile(dir.file("ours.out")) == input);
+            INFO(tool << " size " << size << " level " << level);
+            // Ours -> tool.
+            writeFile(dir.file("ours"), compressBytes(type, level, input));
+            REQUIRE(shell(tool + " -dc '" + dir.file("ours") + "' > '" + dir.file("ours.out") + "'") == 0);
+            CHECK(readFile(dir.file("ours.out")) == input);
 
-                // Tool -> ours (the tool reads a file so gzip stores a name and zstd a size).
-                const int toolLevel = level < 1 ? 1 : level > 19 && type == CompressType::Zst ? 19 : level;
-                writeFile(dir.file("plain"), input);
-                REQUIRE(shell(tool + " -q -c -" + std::to_string(toolLevel) + " '" + dir.file("plain") + "' > '" +
-                              dir.file("theirs") + "'") == 0);
-                CHECK(decompressBytes(type, readFile(dir.file("theirs"))) == input);
-            }
+            // Tool -> ours (the tool reads a file, so gzip stores a name and zstd a content size).
+            writeFile(dir.file("plain"), input);
+            REQUIRE(shell(tool + " -q -c -" + std::to_string(level) + " '" + dir.file("plain") + "' > '" +
+                          dir.file("theirs") + "'") == 0);
+            CHECK(decompressBytes(type, readFile(dir.file("theirs"))) == input);
         }
     }
 }

@@ -29,7 +29,7 @@ unsigned byteAt(const std::string& data, std::size_t at) { return static_cast<un
 
 TEST_CASE("zst compress writes a frame without checksum or content size", "[unit][compress]") {
     for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{200000}}) {
-        for (int level : {-7, 3, 22}) {
+        for (int level : {-7, 3, 19}) {
             INFO("size " << size << " level " << level);
             const std::string out = zstCompress(level, PatternSource(1).take(size));
             CHECK(out.substr(0, 4) == "\x28\xb5\x2f\xfd");
@@ -47,7 +47,14 @@ TEST_CASE("zst levels trade speed for size", "[unit][compress]") {
     const std::string input = PatternSource(2).take(300000);
     CHECK(zstCompress(-7, input).size() > zstCompress(3, input).size());
     CHECK(zstCompress(19, input).size() < zstCompress(3, input).size());
-    CHECK(zstDecompress(zstCompress(22, input)) == input);
+}
+
+TEST_CASE("zst compresses at the top level", "[unit][compress]") {
+    // Level 22 streams with unknown size take about 700 MB of tables: one small round trip only.
+    const std::string input = PatternSource(3).take(20000);
+    const std::string out = zstCompress(22, input);
+    CHECK((static_cast<unsigned char>(out.at(4)) & 0xE4) == 0);  // still no content size or checksum
+    CHECK(zstDecompress(out) == input);
 }
 
 TEST_CASE("zst decompress accepts concatenated frames and rejects garbage after them", "[unit][compress]") {
