@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "command/commands.h"
 #include "command/help/help.h"
 #include "command/version/version.h"
 #include "common/error.h"
@@ -15,20 +16,20 @@ namespace {
 using config::CommandId;
 
 const Command kCommands[] = {
-    {&config::commandDef(CommandId::ArchiveGet), &notImplemented},
-    {&config::commandDef(CommandId::ArchivePush), &notImplemented},
+    {&config::commandDef(CommandId::ArchiveGet), &runArchiveGet},
+    {&config::commandDef(CommandId::ArchivePush), &runArchivePush},
     {&config::commandDef(CommandId::Backup), &notImplemented},
-    {&config::commandDef(CommandId::Check), &notImplemented},
+    {&config::commandDef(CommandId::Check), &runCheck},
     {&config::commandDef(CommandId::DocOptions), &help::runDocOptions},
     {&config::commandDef(CommandId::Expire), &notImplemented},
     {&config::commandDef(CommandId::Help), &help::run},
     {&config::commandDef(CommandId::Info), &notImplemented},
     {&config::commandDef(CommandId::Restore), &notImplemented},
-    {&config::commandDef(CommandId::StanzaCreate), &notImplemented},
-    {&config::commandDef(CommandId::StanzaDelete), &notImplemented},
-    {&config::commandDef(CommandId::StanzaUpgrade), &notImplemented},
-    {&config::commandDef(CommandId::Start), &notImplemented},
-    {&config::commandDef(CommandId::Stop), &notImplemented},
+    {&config::commandDef(CommandId::StanzaCreate), &runStanzaCreate},
+    {&config::commandDef(CommandId::StanzaDelete), &runStanzaDelete},
+    {&config::commandDef(CommandId::StanzaUpgrade), &runStanzaUpgrade},
+    {&config::commandDef(CommandId::Start), &runStart},
+    {&config::commandDef(CommandId::Stop), &runStop},
     {&config::commandDef(CommandId::Verify), &notImplemented},
     {&config::commandDef(CommandId::Version), &version::run},
 };

@@ -71,11 +71,11 @@ for cipher in n y; do
 
     if [ "$cipher" = y ]; then
       # Independent decode: repo pass -> archive.info -> archive sub-pass -> segment -> codec tool.
-      info=$(openssl enc -d -aes-256-cbc -md sha1 -pass 'pass:pass with spaces & quotes"' -in "$repo/archive/main/archive.info")
+      info=$(openssl enc -d -aes-256-cbc -md sha1 -pass 'pass:pass with spaces & quotes"' -in "$repo/archive/main/archive.info" 2>/dev/null)
       subpass=$(printf '%s\n' "$info" | sed -n 's/^cipher-pass="\(.*\)"$/\1/p')
       [ ${#subpass} -eq 64 ] || fail "archive sub-passphrase is not 64 characters"
       stored=$(find "$archive_id_dir" -mindepth 2 -type f -name '*-*' | sort | tail -1)
-      openssl enc -d -aes-256-cbc -md sha1 -pass "pass:$subpass" -in "$stored" | $(decompress_cmd "$compress") >"$T/dec"
+      openssl enc -d -aes-256-cbc -md sha1 -pass "pass:$subpass" -in "$stored" 2>/dev/null | $(decompress_cmd "$compress") >"$T/dec"
       sha=$(basename "$stored"); sha=${sha:25:40}
       assert_eq "$(sha1sum <"$T/dec" | cut -d' ' -f1)" "$sha" "openssl decode of $(basename "$stored")"
     else

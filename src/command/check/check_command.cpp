@@ -2,13 +2,11 @@
 #include "command/check/check.h"
 #include "command/cluster.h"
 #include "command/commands.h"
-#include "common/lock.h"
 #include "config/config.h"
 
 namespace pgark::command {
 
 int runCheck(const config::Config& config) {
-    lock::stopFileCheck(config.getString("lock-path"), config.getString("stanza"));
     const postgres::PgControl control = loadPgControl(config);
     auto connection = connectPg(config);
     db::PgClient client(*connection);

@@ -81,7 +81,7 @@ std::string commandHelp(const config::Config& config, const Command& command) {
             } else {
                 line.append(kOptionColumn - left.size(), ' ');
             }
-            lines += line + wrap(text, kWidth - kOptionColumn, kOptionColumn) + "\n";
+            lines += line + wrap(text, kWidth, kOptionColumn) + "\n";
         }
         if (!lines.empty()) out += fmt::format("\n{}:\n\n{}", heading, lines);
     }

@@ -7,7 +7,7 @@ namespace pgark::command::help {
 
 std::string wrap(std::string_view text, std::size_t width, std::size_t indent) {
     std::string out;
-    std::size_t column = 0;
+    std::size_t column = indent;  // the caller has already written the first line's indent
     bool firstWord = true;
     auto newLine = [&] {
         out += '\n';

@@ -8,8 +8,9 @@
 
 namespace pgark::command::help {
 
-// Wraps `text` (paragraphs separated by "\n\n") at `width` columns; every line after the first of
-// each paragraph, and each later paragraph, is prefixed with `indent` spaces.
+// Wraps `text` (paragraphs separated by "\n\n") so that no line passes column `width`. The first
+// line is taken to start at column `indent` (the caller wrote that much already); later lines get
+// `indent` spaces.
 std::string wrap(std::string_view text, std::size_t width, std::size_t indent = 0);
 
 // "get help" -> "Get help."
