@@ -520,6 +520,14 @@ void checkRemovePath(const StorageFactory& make) {
             CHECK_FALSE(storage->info("dir", InfoLevel::Exists));
             CHECK(get(*storage, "outside/precious") == "x");
         }
+        SECTION("a link is not a path to remove, even with recurse") {
+            put(*storage, "outside/precious", "x");
+            storage->linkCreate("outside", "link", false);
+            CHECK(thrown([&] { storage->removePath("link", {.recurse = true}); }).code() == ErrorCode::PathRemove);
+            CHECK(thrown([&] { storage->removePath("link", {}); }).code() == ErrorCode::PathRemove);
+            CHECK(get(*storage, "outside/precious") == "x");
+            CHECK(storage->info("link", InfoLevel::Basic)->type == FileType::Link);
+        }
     }
 }
 

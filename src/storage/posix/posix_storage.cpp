@@ -175,6 +175,11 @@ public:
 
     void commit() override {
         if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", path_);
+        if (failed_) {
+            // Part of the data may be missing: committing it would make a corrupt file visible.
+            discard(false);
+            throwError(ErrorCode::FileWrite, "unable to commit file '{}' after a failed write", path_);
+        }
         bool renamed = false;
         try {
             flush();
@@ -222,6 +227,7 @@ private:
             const ssize_t n = ::write(fd_, data.data(), data.size());
             if (n == -1) {
                 if (errno == EINTR) continue;
+                failed_ = true;
                 // ENOSPC / EDQUOT become Error(DiskFull) in throwSys.
                 throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to write file '{}'", writePath()));
             }
@@ -246,6 +252,7 @@ private:
     std::unique_ptr<std::byte[]> buffer_;  // allocated on the first small write
     std::size_t bufferUsed_ = 0;
     bool ended_ = false;
+    bool failed_ = false;  // a write failed: commit() must refuse
 };
 
 class PosixStorage final : public Storage {
@@ -299,7 +306,8 @@ public:
             throwSys(ErrorCode::FileOpen, errno, fmt::format("unable to seek to {} in file '{}'", options.offset, full));
         // Backup and restore read files front to back once: let the kernel read ahead harder.
         // Advisory only, so its result does not matter.
-        ::posix_fadvise(fd, static_cast<off_t>(options.offset), 0, POSIX_FADV_SEQUENTIAL);
+        ::posix_fadvise(fd, static_cast<off_t>(options.offset), static_cast<off_t>(options.limit.value_or(0)),
+                        POSIX_FADV_SEQUENTIAL);
         return std::make_unique<PosixReadStream>(guard.release(), full, options.limit, options_.bufferSize);
     }
 
@@ -343,19 +351,19 @@ public:
     void removePath(std::string_view path, const RemoveOptions& options) override {
         const std::string full = describe(path);
         if (options.recurse) {
-            std::vector<DirEntry> entries;
-            bool exists;
-            try {
-                exists = readDirectory(full, entries);
-            } catch (const Error&) {
-                exists = true;  // unreadable: let rmdir below report why
-            }
-            if (exists) {
-                for (const DirEntry& entry : entries) removeTree(full + "/" + entry.name, entry.type);
+            // lstat first: opendir() would follow a symlink and empty the directory it points to.
+            struct stat st;
+            if (::lstat(full.c_str(), &st) == 0) {
+                if (!S_ISDIR(st.st_mode))
+                    throwSys(ErrorCode::PathRemove, ENOTDIR, fmt::format("unable to remove path '{}'", full));
+                std::vector<DirEntry> entries;
+                if (readDirectory(full, entries)) {
+                    for (const DirEntry& entry : entries) removeTree(full + "/" + entry.name, entry.type);
+                }
             }
         }
         if (::rmdir(full.c_str()) == 0) return;
-        if (errno == ENOENT) {
+        if (errno == ENOENT || (errno == ENOTDIR && !pathExists(full))) {
             if (options.errorOnMissing) throwError(ErrorCode::PathMissing, "unable to remove missing path '{}'", full);
             return;
         }
@@ -407,6 +415,11 @@ public:
     }
 
 private:
+    static bool pathExists(const std::string& path) {
+        struct stat st;
+        return ::lstat(path.c_str(), &st) == 0;
+    }
+
     int openForWrite(const std::string& path, mode_t mode) const {
         int fd;
         do fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

@@ -407,6 +407,15 @@ TEST_CASE("PosixStorage reports a full file system as DiskFull", "[unit][storage
         CHECK_FALSE(storage->info("dir/too-big", InfoLevel::Exists));
         CHECK(namesIn(mountPoint + "/dir").empty());
     }
+    {
+        auto stream = storage->openWrite("dir/after-failure", {.syncPath = false});
+        CHECK(thrown([&] { stream->write(io::asBytes(big)); }).code() == ErrorCode::DiskFull);
+        // What reached the disk is incomplete: commit must not make it visible.
+        const Error error = thrown([&] { stream->commit(); });
+        CHECK(error.code() == ErrorCode::FileWrite);
+        CHECK(error.message() == "unable to commit file '" + mountPoint + "/dir/after-failure' after a failed write");
+    }
+    CHECK(namesIn(mountPoint + "/dir").empty());
     // The space came back with the temp file: a small write fits.
     writeText(*storage, "dir/small", "fits", {});
     CHECK(readText(*storage, "dir/small") == "fits");
