@@ -35,11 +35,15 @@ check_refused() {
   assert_eq "$(repo_snapshot "$REPO")" "$before" "repository changed by: $*"
 }
 
-step "unknown stanza"
-check_refused 55 "archive.info" push --stanza=nope archive-push "$T/seg"
+step "unknown stanza: no [nope] section, so no pg1-path"
+check_refused 37 "does this stanza exist" push --stanza=nope archive-get "$seg" "$T/got"
+step "a configured stanza that was never created"
+check_refused 55 "stanza-create" push --stanza=nope --pg1-path="$T/pg" archive-push "$T/seg"
 
-step "missing pg1-path"
-check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path archive-push "$T/seg"
+step "missing pg1-path (archive-get, stanza-create, and archive-push of a relative path)"
+check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path archive-get "$seg" "$T/got"
+check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path stanza-create
+check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path archive-push "pg_wal/$seg"
 
 step "a WAL file from another cluster (system id mismatch)"
 pg_init "$T/other" 55439

@@ -90,9 +90,10 @@ expect_exit() {
   [ "$got" = "$want" ] || fail "expected exit $want from '$*', got $got: $OUT"
 }
 
-# repo_snapshot DIR: a digest of every path, size, mode and content below DIR, to prove "unchanged".
+# repo_snapshot DIR: a digest of every file path, size, mode and content below DIR, to prove
+# "unchanged" (an empty directory made on the way to a failed write does not count).
 repo_snapshot() {
-  (cd "$1" && find . -printf '%p %s %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha1sum) | sha1sum | cut -d' ' -f1
+  (cd "$1" && find . -type f -printf '%p %s %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha1sum) | sha1sum | cut -d' ' -f1
 }
 
 # wait_archived PORT SEGMENT: waits (30 s at most) until PostgreSQL reports SEGMENT archived.
