@@ -14,8 +14,6 @@ PACKAGES=(
   # tests: a real PostgreSQL 15, the real pgBackRest 2.45 as an oracle, the codec command-line tools
   postgresql-15 postgresql-client-15 pgbackrest
   gzip bzip2 lz4 zstd openssl util-linux procps python3 bc
-  # S3 test server (npm package installed by test/integration/lib/s3_server.sh)
-  nodejs npm
 )
 
 missing=()

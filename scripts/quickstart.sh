@@ -56,6 +56,9 @@ pgark check
 as_pg psql -X -q -h "$Q/sock" -p "$PORT" -U postgres -c "create table t as select g as id from generate_series(1, 1000) g" postgres
 as_pg psql -X -q -h "$Q/sock" -p "$PORT" -U postgres -Atc "select pg_walfile_name(pg_switch_wal())" postgres
 pgark check
+seg=$(ls "$Q/repo/archive/demo/15-1/0000000100000000" | head -1 | cut -c1-24)
+pgark archive-get "$seg" "$Q/restored-$seg"
+cmp "$Q/restored-$seg" "$Q/pg/pg_wal/$seg" && echo "quickstart: archive-get returned $seg byte for byte"
 echo "quickstart: the WAL archive in $Q/repo/archive/demo:"
 find "$Q/repo/archive/demo" -type f | sort | sed 's/^/  /'
 echo "quickstart: done (backup and restore steps join as those commands land)"
