@@ -34,18 +34,21 @@ int main(int argc, char** argv) {
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) input.env.emplace_back(*entry);
     input.exePath = selfPath(argc > 0 ? argv[0] : nullptr);
 
+    std::vector<std::string> warnings;
     try {
-        const config::Config config = config::load(input);
+        const config::Config config = config::load(input, warnings);
         log::init(command::logSettings(config));
-        for (const std::string& warning : config.warnings()) log::warn("{}", warning);
+        for (const std::string& warning : warnings) log::warn("{}", warning);
         return command::execute(config);
     } catch (const Error& error) {
         // The configuration could not be loaded (or logging not set up): log at the default levels.
         log::init({});
+        for (const std::string& warning : warnings) log::warn("{}", warning);
         log::error("[{:03}]: {}", error.exitCode(), error.what());
         return error.exitCode();
     } catch (const std::exception& error) {
         log::init({});
+        for (const std::string& warning : warnings) log::warn("{}", warning);
         log::error("[{:03}]: unhandled exception: {}", static_cast<int>(ErrorCode::Unhandled), error.what());
         return static_cast<int>(ErrorCode::Unhandled);
     }

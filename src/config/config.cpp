@@ -77,6 +77,11 @@ const OptionValue& Config::valueOf(std::string_view name, unsigned index, Option
     return *value;
 }
 
+bool Config::takes(std::string_view name) const noexcept {
+    const auto id = findOptionId(name);
+    return id && optionDef(*id).validFor(optionCommand_);
+}
+
 bool Config::has(std::string_view name, unsigned index) const {
     const OptionValue* value = find(keyOf(name, index));
     return value != nullptr && !value->values.empty();

@@ -39,6 +39,9 @@ public:
     // The non-option arguments after the command: archive-push's WAL path, help's command name.
     const std::vector<std::string>& params() const noexcept { return params_; }
 
+    // True when the command takes the option at all (backup takes process-max, info does not), so
+    // code shared by several commands can ask before reading. Unknown names are false.
+    bool takes(std::string_view name) const noexcept;
     // True when the option has a value (given or default).
     bool has(std::string_view name, unsigned index = 0) const;
     // The value's text: the only getter for string, string-id and path options, and the text as
@@ -100,6 +103,11 @@ struct LoadInput {
 // Error(OptionRequired) for a missing required option, and the errors of parseCommandLine(),
 // parseEnvironment(), loadConfigFiles(), fileOptions() and validateValue().
 Config load(const LoadInput& input);
+
+// load() that also hands back the warnings found when it throws (a file with an unknown option and
+// a missing required one), so that main can log them before the error, as pgBackRest does.
+// `warnings` receives the same list as Config::warnings() on success.
+Config load(const LoadInput& input, std::vector<std::string>& warnings);
 
 // load() with no environment and no configuration files: for tests and internal callers.
 Config loadArgs(std::vector<std::string> args);

@@ -77,6 +77,8 @@ public:
         return std::move(config_);
     }
 
+    const std::vector<std::string>& warnings() const { return config_.warnings_; }
+
 private:
     void chooseCommand(const CommandLine& commandLine) {
         if (commandLine.command.empty()) {
@@ -312,6 +314,18 @@ private:
 };
 
 Config load(const LoadInput& input) { return ConfigBuilder(input, true).build(); }
+
+Config load(const LoadInput& input, std::vector<std::string>& warnings) {
+    ConfigBuilder builder(input, true);
+    try {
+        Config config = builder.build();
+        warnings = config.warnings();
+        return config;
+    } catch (...) {
+        warnings = builder.warnings();
+        throw;
+    }
+}
 
 Config loadArgs(std::vector<std::string> args) {
     LoadInput input;

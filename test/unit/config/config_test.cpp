@@ -93,6 +93,9 @@ TEST_CASE("load silently drops file and environment options the command does not
     const Config c = f.load({"--stanza=main", "--pg1-path=/pg", "restore"});
     CHECK(c.getString("type") == "default");
     CHECK(c.warnings().empty());
+    CHECK(c.takes("type"));
+    CHECK_FALSE(c.takes("start-fast"));
+    CHECK_FALSE(c.takes("no-such-option"));
     requireError([&] { (void)c.has("start-fast"); }, ErrorCode::Assert,
                  "option 'start-fast' is not valid for command 'restore'");
 
@@ -409,4 +412,20 @@ TEST_CASE("loadArgs reads neither environment nor files", "[unit][config]") {
     CHECK(c.getString("repo1-path") == "/r");
     CHECK(c.warnings().empty());
     CHECK(c.getString("cmd") == "pgark");
+}
+
+TEST_CASE("load hands back the warnings found before an error", "[unit][config]") {
+    Fixture f;
+    f.file("[global]\nbogus=1\n");
+    LoadInput input;
+    input.args = {"--stanza=main", "backup"};
+    input.root = f.dir.path();
+    std::vector<std::string> warnings;
+    requireError([&] { load(input, warnings); }, ErrorCode::OptionRequired, "backup command requires option: pg1-path");
+    CHECK(warnings == std::vector<std::string>{"configuration file contains invalid option 'bogus'"});
+
+    input.args = {"--stanza=main", "--pg1-path=/pg", "--repo1-retention-full=1", "backup"};
+    const Config c = load(input, warnings);
+    CHECK(warnings == c.warnings());
+    CHECK(warnings.size() == 1);
 }
