@@ -105,28 +105,33 @@ std::string optionHelp(const config::Config& config, const Command& command, std
     std::string out = title(fmt::format("'{}' command - '{}' option help", command.name(), option.name));
     out += sentence(option.summary) + "\n\n";
     out += wrap(option.description, kWidth) + "\n";
-    if (option.has(config::kInternal)) out += "\nFor pgark's own use and for testing: not needed in a configuration.\n";
-    if (option.has(config::kBeta)) out += "\nA beta feature: not for production, and it needs beta=y.\n";
+    if (option.has(config::kInternal))
+        out += "\n" + wrap("For pgark's own use and for testing: not needed in a configuration.", kWidth) + "\n";
+    if (option.has(config::kBeta)) out += "\n" + wrap("A beta feature: not for production, and it needs beta=y.", kWidth) + "\n";
     if (option.has(config::kSecure))
-        out += "\nSecure: not allowed on the command line; use a configuration file or the environment.\n";
+        out += "\n" + wrap("Secure: not allowed on the command line; use a configuration file or the environment.", kWidth) +
+               "\n";
 
+    // "label: value", long values wrapped under the value.
     std::string facts;
-    if (const std::string current = currentValue(config, id); !current.empty()) facts += fmt::format("current: {}\n", current);
-    if (const std::string byDefault = defaultText(option, command.def->id); !byDefault.empty())
-        facts += fmt::format("default: {}\n", byDefault);
+    auto fact = [&facts](std::string_view label, std::string_view value) {
+        facts += fmt::format("{}: {}\n", label, wrap(value, kWidth, label.size() + 2));
+    };
+    if (const std::string current = currentValue(config, id); !current.empty()) fact("current", current);
+    if (const std::string byDefault = defaultText(option, command.def->id); !byDefault.empty()) fact("default", byDefault);
     if (const std::string_view allowed = option.allowedFor(command.def->id); !allowed.empty())
-        facts += fmt::format("allowed: {}\n", commaList(allowed));
+        fact("allowed", commaList(allowed));
     if (!option.range.empty()) {
         const std::size_t dots = option.range.find("..");
-        facts += fmt::format("allowed range: {} to {}\n", option.range.substr(0, dots), option.range.substr(dots + 2));
+        fact("allowed range", fmt::format("{} to {}", option.range.substr(0, dots), option.range.substr(dots + 2)));
     }
     if (option.group != config::Group::None)
-        facts += fmt::format("indexed: {} to {}\n", option.indexedName(1), option.indexedName(config::kIndexMax));
+        fact("indexed", fmt::format("{} to {}", option.indexedName(1), option.indexedName(config::kIndexMax)));
     const std::vector<std::string> old = config::deprecatedNames(option);
     if (!old.empty()) {
         std::string list;
         for (const std::string& name : old) list += (list.empty() ? "" : ", ") + name;
-        facts += fmt::format("deprecated name{}: {}\n", old.size() > 1 ? "s" : "", list);
+        fact(old.size() > 1 ? "deprecated names" : "deprecated name", list);
     }
     if (!facts.empty()) out += "\n" + facts;
     return out;

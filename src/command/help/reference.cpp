@@ -67,6 +67,20 @@ std::string whereText(config::Section section) {
 
 std::string code(std::string_view text) { return fmt::format("`{}`", text); }
 
+// Prose from the tables may name placeholders such as <stanza>, which markdown would take for HTML.
+std::string escape(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
+    }
+    return out;
+}
+
 std::string codeList(std::string_view words) {
     std::string out;
     while (!words.empty()) {
@@ -79,7 +93,8 @@ std::string codeList(std::string_view words) {
 }
 
 std::string optionSection(const OptionDef& option) {
-    std::string out = fmt::format("#### `{}`\n\n{} {}\n\n", option.name, sentence(option.summary), option.description);
+    std::string out = fmt::format("#### `{}`\n\n{} {}\n\n", option.name, escape(sentence(option.summary)),
+                                  escape(option.description));
 
     out += fmt::format("- type: {}", typeName(option.type));
     if (option.group != config::Group::None)
@@ -97,7 +112,7 @@ std::string optionSection(const OptionDef& option) {
         if (!rule.allowed.empty())
             allowed += fmt::format("{}{} ({})", allowed.empty() ? "" : "; ", codeList(rule.allowed), name);
     }
-    if (!option.defaultText.empty()) defaults = std::string(option.defaultText);
+    if (!option.defaultText.empty()) defaults = escape(option.defaultText);
     out += fmt::format("- default: {}\n", defaults.empty() ? "none" : defaults);
     if (!allowed.empty()) out += fmt::format("- allowed: {}\n", allowed);
     if (!option.range.empty()) {
@@ -143,7 +158,7 @@ std::string optionReference() {
     out += "\n## Commands\n\n| command | what it does | needs `--stanza` |\n|---|---|---|\n";
     for (const Command& command : commands()) {
         if (command.def->internal) continue;
-        out += fmt::format("| `{}` | {} | {} |\n", command.name(), sentence(command.summary()),
+        out += fmt::format("| `{}` | {} | {} |\n", command.name(), escape(sentence(command.summary())),
                            command.needsStanza() ? "yes" : "no");
     }
 

@@ -77,6 +77,10 @@ TEST_CASE("help <command> describes it and lists its options by section", "[unit
         CHECK(widest(helpFor({std::string(command.name())})) <= 80);
     }
     CHECK_FALSE(contains(helpFor({"version"}), "Options:"));
+    for (const config::OptionId id : findCommand(config::CommandId::Backup).options()) {
+        INFO(config::optionDef(id).name);
+        CHECK(widest(helpFor({"backup", std::string(config::optionDef(id).name)})) <= 80);
+    }
 }
 
 TEST_CASE("help <command> <option> describes one option", "[unit][command]") {
@@ -125,6 +129,7 @@ TEST_CASE("doc/configuration.md is generated from the option table", "[unit][com
     for (const config::OptionDef& option : config::optionTable())
         CHECK(contains(reference, fmt::format("\n#### `{}`\n", option.name)));
     CHECK(contains(reference, "| `backup` | Back up a database cluster. | yes |"));
+    CHECK(contains(reference, "its [&lt;stanza&gt;] section"));  // placeholders are not taken for HTML
     CHECK_FALSE(contains(reference, "`doc-options`"));
     CHECK(reference.ends_with("\n"));
     CHECK_FALSE(reference.ends_with("\n\n"));
