@@ -317,6 +317,13 @@ TEST_CASE("load reads config files and passes their warnings on", "[unit][config
                      "backup command requires option: pg1-path");
         requireError([&] { f.load({"--stanza=main", "--config=" + f.dir.path() + "/none.conf", "backup"}); },
                      ErrorCode::FileMissing, "unable to open missing file '" + f.dir.path() + "/none.conf' for read");
+        // The locating options may come from the environment too.
+        f.env = {"PGBACKREST_CONFIG=" + other};
+        CHECK(f.load({"--stanza=main", "backup"}).getString("pg1-path") == "/other");
+        f.env = {"PGARK_CONFIG_PATH=" + f.dir.mkdir("base")};
+        f.dir.write("base/pgbackrest.conf", "[main]\npg1-path=/base\n");
+        CHECK(f.load({"--stanza=main", "backup"}).getString("pg1-path") == "/base");
+        f.env.clear();
         // config is a string, as in pgBackRest: a relative path is relative to the working directory.
         requireError([&] { f.load({"--stanza=main", "--config=relative-none.conf", "backup"}); }, ErrorCode::FileMissing,
                      "unable to open missing file 'relative-none.conf' for read");
