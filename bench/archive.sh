@@ -22,7 +22,7 @@ echo "preparing $N WAL segments from pgbench traffic..." >&2
 as_pg "$PG_BIN/initdb" -k -D "$B/pg" -A trust -U postgres --no-instructions >/dev/null
 printf "listen_addresses = ''\nport = $PORT\nunix_socket_directories = '$B/sock'\nwal_keep_size = 4GB\nmax_wal_size = 4GB\n" >>"$B/pg/postgresql.conf"
 as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -l "$B/pg.log" -w start >/dev/null
-as_pg pgbench -q -i -s $((N / 4 + 1)) -h "$B/sock" -p $PORT -U postgres postgres >/dev/null 2>&1
+as_pg pgbench -q -i -s $((N + 2)) -h "$B/sock" -p $PORT -U postgres postgres >/dev/null 2>&1
 as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "select pg_switch_wal()" postgres >/dev/null
 as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "checkpoint" postgres >/dev/null
 # Take the newest N complete segments (all 16 MiB of real WAL).
