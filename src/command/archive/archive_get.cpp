@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "command/archive/archive_files.h"
+#include "common/crypto/background_sha1.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
@@ -74,17 +75,26 @@ void fetch(const Found& found, const std::string& destPath) {
     io::FilterChain chain;
     if (!found.cipherPass.empty()) chain.add(crypto::makeCipherFilter(crypto::CipherMode::Decrypt, found.cipherPass));
     if (found.compressType != compress::CompressType::None) chain.add(compress::makeDecompressFilter(found.compressType));
-    chain.add(crypto::makeSha1Filter());
 
     const std::filesystem::path dest(destPath);
     auto destDir = storage::makePosixStorage(dest.parent_path().string(), {});
     auto input = found.repo->storage->openRead(found.path, {});
-    auto filtered = chain.reader(*input);
+    auto filtered = chain.empty() ? std::move(input) : chain.reader(*input);
     // PostgreSQL fsyncs what it restores itself, and a crash only means fetching it again.
     auto output = destDir->openWrite(dest.filename().string(),
                                      {.syncFile = false, .syncPath = false, .createPath = false});
-    io::copyStream(*filtered, *output);
-    const auto sha1 = chain.result<std::string>(io::FilterType::Sha1);
+    // The SHA-1 runs on a second thread while the next chunk is decompressed and written.
+    crypto::BackgroundSha1 hasher;
+    std::vector<std::byte> buffers[2] = {std::vector<std::byte>(io::kDefaultBufferSize),
+                                         std::vector<std::byte>(io::kDefaultBufferSize)};
+    for (unsigned turn = 0;; turn ^= 1) {
+        const std::size_t size = filtered->read(buffers[turn]);
+        if (size == 0) break;
+        const io::ByteView chunk(buffers[turn].data(), size);
+        hasher.update(chunk);
+        output->write(chunk);
+    }
+    const std::string sha1 = hasher.finalHex();
     if (!found.sha1.empty() && sha1 != found.sha1) {
         output->abort();
         throw Error(ErrorCode::Checksum,

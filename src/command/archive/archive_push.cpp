@@ -6,7 +6,10 @@
 #include <array>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "command/archive/archive_files.h"
+#include "common/crypto/background_sha1.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
@@ -69,19 +72,28 @@ void checkCluster(const postgres::PgControl& control, const info::InfoPgData& st
     }
 }
 
-void pushToRepo(Source& source, const std::string& sha1, Repo& repo, const PushOptions& options) {
+// One repository's part of a push, prepared before any byte is written.
+struct Target {
+    Repo* repo = nullptr;
+    std::string cipherPass;                 // archive sub-passphrase, "" if not encrypted
+    std::string dir;                        // repository directory of the file
+    std::optional<StoredSegment> existing;  // the segment is already stored under some checksum
+    std::unique_ptr<io::FilterChain> chain; // compress + encrypt, while writing
+    std::unique_ptr<io::WriteStream> sink;  // the repository stream under `chain`
+    std::unique_ptr<io::WriteStream> writer;
+    std::string tempPath;
+};
+
+// Loads archive.info and checks everything that can refuse the file, without writing.
+Target prepare(Source& source, Repo& repo, const PushOptions& options) {
     const info::ArchiveInfo archiveInfo =
         info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(options.stanza), repo.cipherPass);
     if (options.pgControl) checkCluster(*options.pgControl, archiveInfo.current(), repo);
-
-    const bool segment = postgres::isWalSegmentName(source.name);
-    const std::string archiveId = archiveInfo.archiveId();
-    const std::string dir = archiveFileDir(options.stanza, archiveId, source.name);
-    std::string target;
-
-    if (segment) {
+    Target target{.repo = &repo, .cipherPass = archiveInfo.cipherPass()};
+    target.dir = archiveFileDir(options.stanza, archiveInfo.archiveId(), source.name);
+    if (postgres::isWalSegmentName(source.name)) {
         if (options.headerCheck) checkHeader(source, archiveInfo.current());
-        const auto stored = findStoredSegment(*repo.storage, options.stanza, archiveId, source.name);
+        const auto stored = findStoredSegment(*repo.storage, options.stanza, archiveInfo.archiveId(), source.name);
         if (stored.size() > 1) {
             std::vector<std::string> paths;
             for (const StoredSegment& copy : stored) paths.push_back(copy.path);
@@ -89,57 +101,143 @@ void pushToRepo(Source& source, const std::string& sha1, Repo& repo, const PushO
                                                                  repo.name(), source.name, fmt::join(paths, ", ")))
                 .withHint("remove the extra copies by hand once you know which one is right");
         }
-        if (stored.size() == 1) {
-            if (stored[0].sha1 == sha1) {
-                if (options.modeCheck)
-                    log::warn("WAL file '{}' already exists in the {} archive with the same checksum\n"
-                              "HINT: this is valid in some recovery scenarios but may also indicate a problem.",
-                              source.name, repo.name());
-                return;
-            }
-            throw Error(ErrorCode::ArchiveDuplicate,
-                        fmt::format("WAL file '{}' already exists in the {} archive with a different checksum",
-                                    source.name, repo.name()))
-                .withHint("two clusters may be archiving to the same stanza; the stored segment was left as it is");
-        }
-        target = fmt::format("{}/{}", dir, storedSegmentName(source.name, sha1, options.compressType));
-    } else {
-        target = fmt::format("{}/{}", dir, source.name);
+        if (stored.size() == 1) target.existing = stored[0];
     }
+    return target;
+}
 
-    // Segments are compressed; every file is encrypted with the archive sub-passphrase (§7.2).
-    io::FilterChain chain;
+// An identical segment already stored is success; a different one is refused (never overwritten).
+// Returns true when nothing needs to be written.
+bool alreadyStored(const Target& target, const Source& source, const std::string& sha1, const PushOptions& options) {
+    if (!target.existing) return false;
+    if (target.existing->sha1 == sha1) {
+        if (options.modeCheck)
+            log::warn("WAL file '{}' already exists in the {} archive with the same checksum\n"
+                      "HINT: this is valid in some recovery scenarios but may also indicate a problem.",
+                      source.name, target.repo->name());
+        return true;
+    }
+    throw Error(ErrorCode::ArchiveDuplicate,
+                fmt::format("WAL file '{}' already exists in the {} archive with a different checksum", source.name,
+                            target.repo->name()))
+        .withHint("two clusters may be archiving to the same stanza; the stored segment was left as it is");
+}
+
+// Segments are compressed; every file is encrypted with the archive sub-passphrase (spec §7.2).
+void openWriter(Target& target, bool segment, const std::string& path, const storage::WriteOptions& writeOptions,
+                const PushOptions& options) {
+    target.chain = std::make_unique<io::FilterChain>();
     if (segment && options.compressType != compress::CompressType::None)
-        chain.add(compress::makeCompressFilter(options.compressType, options.compressLevel));
-    if (!archiveInfo.cipherPass().empty())
-        chain.add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, archiveInfo.cipherPass()));
+        target.chain->add(compress::makeCompressFilter(options.compressType, options.compressLevel));
+    if (!target.cipherPass.empty())
+        target.chain->add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, target.cipherPass));
+    target.sink = target.repo->storage->openWrite(path, writeOptions);
+    target.writer = target.chain->writer(*target.sink);
+}
 
-    auto input = source.dir->openRead(source.name, {});
-    auto output = repo.storage->openWrite(target, {});
-    if (chain.empty()) {
-        io::copyStream(*input, *output);
-    } else {
-        auto filtered = chain.reader(*input);
-        io::copyStream(*filtered, *output);
-    }
-    output->commit();
-    log::detail("pushed WAL file '{}' to the {} archive as '{}'", source.name, repo.name(), target);
+void closeTarget(Target& target) {
+    target.writer.reset();
+    target.sink.reset();
+    target.chain.reset();
 }
 
 }  // namespace
 
 void archivePushFile(const std::string& walPath, std::span<Repo> repos, const PushOptions& options) {
     Source source = openSource(walPath);
-    const std::string sha1 = postgres::isWalSegmentName(source.name) ? sha1OfFile(source) : std::string();
+    const bool segment = postgres::isWalSegmentName(source.name);
 
     std::optional<Error> firstError;
     std::vector<std::string> failed;
+    const auto recordFailure = [&](const Target* target, Repo& repo, const Error& error) {
+        if (target && target->writer) target->writer->abort();
+        failed.push_back(fmt::format("{}: {}", repo.name(), error.message()));
+        if (!firstError) firstError = error;
+    };
+
+    std::vector<Target> targets;
     for (Repo& repo : repos) {
         try {
-            pushToRepo(source, sha1, repo, options);
+            targets.push_back(prepare(source, repo, options));
         } catch (const Error& error) {
-            failed.push_back(fmt::format("{}: {}", repo.name(), error.message()));
-            if (!firstError) firstError = error;
+            recordFailure(nullptr, repo, error);
+        }
+    }
+
+    // The stored name holds the segment's SHA-1, known only after reading it all. Where a copy
+    // exists already, or a repository cannot rename, hash first; otherwise hash, compress and write
+    // in one pass (the hash on a second thread) into a temporary name, then rename.
+    bool hashFirst = false;
+    for (const Target& target : targets)
+        hashFirst = hashFirst || target.existing || !target.repo->storage->has(storage::Feature::Path);
+    std::string sha1 = segment && hashFirst ? sha1OfFile(source) : std::string();
+
+    std::vector<Target*> writing;
+    for (Target& target : targets) {
+        try {
+            if (segment && hashFirst && alreadyStored(target, source, sha1, options)) continue;
+            std::string path;
+            storage::WriteOptions writeOptions;
+            if (!segment) {
+                path = fmt::format("{}/{}", target.dir, source.name);
+            } else if (hashFirst) {
+                path = fmt::format("{}/{}", target.dir, storedSegmentName(source.name, sha1, options.compressType));
+            } else {
+                // Unique per process so that two pushes of one segment never share a temporary file.
+                target.tempPath = fmt::format("{}/{}.{}{}", target.dir, source.name, getpid(), storage::kTempFileSuffix);
+                writeOptions = {.atomic = false, .syncPath = false};
+                path = target.tempPath;
+            }
+            openWriter(target, segment, path, writeOptions, options);
+            writing.push_back(&target);
+        } catch (const Error& error) {
+            recordFailure(&target, *target.repo, error);
+        }
+    }
+
+    if (!writing.empty()) {
+        crypto::BackgroundSha1 hasher;
+        const bool hashing = segment && sha1.empty();
+        std::vector<std::byte> buffers[2] = {std::vector<std::byte>(io::kDefaultBufferSize),
+                                             std::vector<std::byte>(io::kDefaultBufferSize)};
+        auto input = source.dir->openRead(source.name, {});
+        for (unsigned turn = 0;; turn ^= 1) {
+            const std::size_t size = input->read(buffers[turn]);
+            if (size == 0) break;
+            const io::ByteView chunk(buffers[turn].data(), size);
+            if (hashing) hasher.update(chunk);
+            for (Target* target : writing) {
+                if (!target->writer) continue;
+                try {
+                    target->writer->write(chunk);
+                } catch (const Error& error) {
+                    recordFailure(target, *target->repo, error);
+                    closeTarget(*target);
+                }
+            }
+        }
+        if (hashing) sha1 = hasher.finalHex();
+
+        for (Target* target : writing) {
+            if (!target->writer) continue;
+            try {
+                target->writer->commit();
+                if (!target->tempPath.empty()) {
+                    const std::string final = fmt::format(
+                        "{}/{}", target->dir, storedSegmentName(source.name, sha1, options.compressType));
+                    try {
+                        target->repo->storage->move(target->tempPath, final);
+                    } catch (...) {
+                        target->repo->storage->remove(target->tempPath, {});
+                        throw;
+                    }
+                    target->repo->storage->pathSync(target->dir);
+                }
+                log::detail("pushed WAL file '{}' to the {} archive", source.name, target->repo->name());
+            } catch (const Error& error) {
+                recordFailure(nullptr, *target->repo, error);
+            }
+            closeTarget(*target);
         }
     }
     if (!firstError) return;
