@@ -1,0 +1,66 @@
+// restoreFile: the per-file work of a restore (spec §9.4, Appendix A.2). Decides whether an existing
+// file can be kept (delta), otherwise streams the repository file or bundle segment through
+// decryption and decompression into the PostgreSQL data directory in one pass, verifying size and
+// sha1 against the manifest before the file becomes visible. Owner (chown as root) is not set here:
+// the restore's clean/fix pass does it, as it does for paths. Plain function a worker calls; keeps
+// no state; storages are borrowed for the call; not thread-safe beyond that.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/compress/compress.h"
+#include "storage/storage.h"
+
+namespace pgark::command::restore {
+
+enum class RestoreDelta {
+    Off,        // always write the file
+    Checksum,   // --delta: keep an existing file whose first `size` bytes have the manifest sha1
+    Timestamp,  // --delta --force: keep an existing file with the manifest size and mtime, no hashing
+};
+
+struct RestoreFileRequest {
+    // Where the bytes are: backup/<stanza>/<label>/<name><ext>, or the bundle backup/<stanza>/<label>/bundle/<bni>.
+    std::string repoPath;
+    std::uint64_t repoOffset = 0;              // `bno`: where the segment starts in a bundle, else 0
+    std::optional<std::uint64_t> repoSize;     // `repo-size` (or `size`): the segment length in a bundle; nullopt = to the end
+    compress::CompressType compressType = compress::CompressType::None;  // the backup's compress-type
+    std::string cipherPass;                    // the manifest's file sub-passphrase; "" = not encrypted. Never logged.
+
+    std::string pgPath;                        // destination, relative to the PostgreSQL storage
+    std::uint64_t size = 0;                    // manifest `size`, bytes
+    std::string sha1;                          // manifest `checksum` (40 hex); ignored when size is 0
+    std::int64_t mtime = 0;                    // manifest `timestamp`, seconds since the epoch
+    mode_t mode = 0600;                        // manifest `mode` (after defaults)
+
+    RestoreDelta delta = RestoreDelta::Off;
+    std::int64_t copyStartTime = 0;            // backup-timestamp-copy-start (seconds): Timestamp delta keeps only older files
+    bool syncPath = false;                     // fsync the directory after the file (false: the restore syncs all paths at the end)
+};
+
+enum class RestoreCopyResult {
+    Copied,   // written from the repository
+    Created,  // an empty file written without reading the repository
+    Kept,     // delta: the existing file matched (its length, mode and mtime were fixed up if needed)
+};
+
+std::string_view restoreCopyResultName(RestoreCopyResult result) noexcept;  // "copied", "created", "kept"
+
+struct RestoreFileResult {
+    RestoreCopyResult result = RestoreCopyResult::Copied;
+    bool truncated = false;  // Kept: the existing file was longer and was cut to the manifest size
+};
+
+// Restores one file from `repo` into `pg`. The file is written atomically with the manifest mode and
+// mtime: on any failure nothing new is left at pgPath (an existing file there is untouched).
+// Throws Error naming the repository file for a missing, corrupt, truncated or wrongly keyed
+// repository file, and Error(Checksum) when the restored bytes differ from the manifest size or sha1.
+[[nodiscard]] RestoreFileResult restoreFile(storage::Storage& repo, storage::Storage& pg,
+                                            const RestoreFileRequest& request);
+
+}  // namespace pgark::command::restore
