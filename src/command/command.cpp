@@ -5,6 +5,7 @@
 
 #include "command/commands.h"
 #include "command/help/help.h"
+#include "command/info/info.h"
 #include "command/version/version.h"
 #include "common/error.h"
 #include "version.h"
@@ -18,12 +19,12 @@ using config::CommandId;
 const Command kCommands[] = {
     {&config::commandDef(CommandId::ArchiveGet), &runArchiveGet},
     {&config::commandDef(CommandId::ArchivePush), &runArchivePush},
-    {&config::commandDef(CommandId::Backup), &notImplemented},
+    {&config::commandDef(CommandId::Backup), &runBackup},
     {&config::commandDef(CommandId::Check), &runCheck},
     {&config::commandDef(CommandId::DocOptions), &help::runDocOptions},
     {&config::commandDef(CommandId::Expire), &notImplemented},
     {&config::commandDef(CommandId::Help), &help::run},
-    {&config::commandDef(CommandId::Info), &notImplemented},
+    {&config::commandDef(CommandId::Info), &info::runInfo},
     {&config::commandDef(CommandId::Restore), &notImplemented},
     {&config::commandDef(CommandId::StanzaCreate), &runStanzaCreate},
     {&config::commandDef(CommandId::StanzaDelete), &runStanzaDelete},

@@ -16,5 +16,6 @@ int runStanzaUpgrade(const config::Config& config);
 int runStanzaDelete(const config::Config& config);
 int runStart(const config::Config& config);
 int runStop(const config::Config& config);
+int runBackup(const config::Config& config);
 
 }  // namespace pgark::command

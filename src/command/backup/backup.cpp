@@ -1,0 +1,413 @@
+// backup: full, diff and incr backups of the local cluster into one repository, in the order of
+// spec §4.7 / Appendix A.3, so that nothing counts as a backup until backup.manifest and
+// backup.info are committed. The parent builds the manifest and is its only writer; each file is
+// stored by backupFile() (file_job.h).
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <ctime>
+#include <thread>
+
+#include "command/archive/archive_files.h"
+#include "command/check/check.h"
+#include "command/cluster.h"
+#include "command/commands.h"
+#include "command/backup/file_job.h"
+#include "command/stanza/stanza.h"
+#include "common/crypto/cipher.h"
+#include "common/crypto/hash.h"
+#include "common/error.h"
+#include "common/io/filter.h"
+#include "common/io/memory_stream.h"
+#include "common/lock.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "info/archive_info.h"
+#include "info/backup_info.h"
+#include "info/manifest.h"
+#include "info/manifest_build.h"
+#include "postgres/version.h"
+#include "postgres/wal.h"
+#include "storage/posix/posix_storage.h"
+
+namespace pgark::command {
+namespace {
+
+std::int64_t nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string backupDir(const std::string& stanza) { return "backup/" + stanza; }
+
+// Every label already used: backup.info's, and directories left in the repository (an unfinished
+// backup still owns its label).
+std::vector<std::string> existingLabels(Repo& repo, const std::string& stanza, const info::BackupInfo& backupInfo) {
+    std::vector<std::string> labels = backupInfo.labels();
+    repo.storage->list(backupDir(stanza), {.level = storage::InfoLevel::Exists}, [&](const storage::FileInfo& entry) {
+        if (info::backupLabelValid(entry.name)) labels.push_back(entry.name);
+    });
+    return labels;
+}
+
+// diff: the newest full backup of the current cluster; incr: the newest backup of any type (§4.2).
+const info::BackupEntry* choosePrior(const info::BackupInfo& backupInfo, info::BackupType type) {
+    const auto& backups = backupInfo.backups();
+    for (auto entry = backups.rbegin(); entry != backups.rend(); ++entry) {
+        if (entry->dbId() != backupInfo.current().id) continue;
+        if (type == info::BackupType::Diff && entry->type() != "full") continue;
+        return &*entry;
+    }
+    return nullptr;
+}
+
+// Relation data may grow while the backup runs; WAL replay brings it up to date, so those files
+// are read only up to the size the manifest recorded (spec §4.5 read limit).
+bool readLimited(std::string_view name) {
+    for (const std::string_view prefix :
+         {"pg_data/base/", "pg_data/global/", "pg_data/pg_xact/", "pg_data/pg_multixact/", "pg_tblspc/"})
+        if (name.starts_with(prefix)) return name != "pg_data/global/pg_control";
+    return false;
+}
+
+// The path below PGDATA: tablespace files are reached through the pg_tblspc links.
+std::string pgRelativePath(std::string_view name) {
+    if (name.starts_with("pg_data/")) return std::string(name.substr(8));
+    return std::string(name);  // "pg_tblspc/<oid>/PG_.../..."
+}
+
+std::string pageList(const std::vector<std::uint32_t>& pages) {
+    std::string text;
+    for (std::size_t i = 0; i < pages.size();) {
+        std::size_t j = i;
+        while (j + 1 < pages.size() && pages[j + 1] == pages[j] + 1) j++;
+        if (!text.empty()) text += ", ";
+        text += j == i ? std::to_string(pages[i]) : fmt::format("{}-{}", pages[i], pages[j]);
+        i = j + 1;
+    }
+    return text;
+}
+
+struct BackupSettings {
+    std::string stanza;
+    info::BackupType type = info::BackupType::Incr;
+    bool online = true;
+    bool startFast = false;
+    bool archiveCheck = true;
+    std::chrono::milliseconds archiveTimeout{60000};
+    compress::CompressType compressType = compress::CompressType::Gz;
+    int compressLevel = 6;
+    std::optional<bool> checksumPage;
+    bool delta = false;
+    std::vector<std::string> excludes;
+    std::map<std::string, std::string> annotations;
+};
+
+BackupSettings readSettings(const config::Config& config) {
+    BackupSettings settings;
+    settings.stanza = config.getString("stanza");
+    settings.type = *info::backupTypeFromName(config.getString("type"));
+    settings.online = config.getBool("online");
+    settings.startFast = config.getBool("start-fast");
+    settings.archiveCheck = config.getBool("archive-check");
+    settings.archiveTimeout = config.getTime("archive-timeout");
+    settings.compressType = *compress::compressTypeFromName(config.getString("compress-type"));
+    settings.compressLevel = config.has("compress-level") ? static_cast<int>(config.getInt("compress-level"))
+                                                          : compress::compressLevelRange(settings.compressType).defaultLevel;
+    if (config.has("checksum-page")) settings.checksumPage = config.getBool("checksum-page");
+    settings.delta = config.getBool("delta");
+    settings.excludes = config.getList("exclude");
+    settings.annotations = config.getHash("annotation");
+    if (config.getBool("repo-bundle", 1)) {
+        throw Error(ErrorCode::FeatureNotSupported, "repo-bundle is not supported by this version of pgark yet")
+            .withHint("run the backup with --no-repo1-bundle");
+    }
+    return settings;
+}
+
+// Stores a small in-memory file (backup_label, tablespace_map) like backupFile() stores a file
+// read from PGDATA: compressed, encrypted, with the checksums the manifest records.
+info::ManifestFileResult storeBytes(Repo& repo, const std::string& repoPath, std::string_view text,
+                                    const info::Manifest& manifest, int compressLevel) {
+    io::FilterChain chain;
+    chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
+    const bool compressed = manifest.data().compressType != compress::CompressType::None;
+    if (compressed) chain.add(compress::makeCompressFilter(manifest.data().compressType, compressLevel));
+    if (!manifest.data().cipherPass.empty())
+        chain.add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, manifest.data().cipherPass));
+    chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
+    io::MemoryReadStream source(io::asBytes(text));
+    auto reader = chain.reader(source);
+    auto output = repo.storage->openWrite(repoPath, {});
+    io::copyStream(*reader, *output);
+    output->commit();
+    info::ManifestFileResult result;
+    result.size = chain.result<std::uint64_t>(io::FilterType::Size, 0);
+    result.checksum = chain.result<std::string>(io::FilterType::Sha1, 0);
+    result.sizeRepo = chain.result<std::uint64_t>(io::FilterType::Size, 1);
+    if (compressed || !manifest.data().cipherPass.empty())
+        result.repoChecksum = chain.result<std::string>(io::FilterType::Sha1, 1);
+    return result;
+}
+
+// gzip level 9 of the plain manifest, encrypted like the manifest itself (spec §4.7 step 8).
+void saveHistoryManifest(Repo& repo, const std::string& stanza, const info::Manifest& manifest,
+                         const std::string& backupPass) {
+    const std::string& label = manifest.data().label;
+    const std::string text = info::renderManifest(manifest);
+    io::FilterChain chain;
+    chain.add(compress::makeCompressFilter(compress::CompressType::Gz, 9));
+    if (!backupPass.empty()) chain.add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, backupPass));
+    io::MemoryReadStream source(io::asBytes(text));
+    auto reader = chain.reader(source);
+    auto output = repo.storage->openWrite(
+        fmt::format("{}/backup.history/{}/{}.manifest.gz", backupDir(stanza), label.substr(0, 4), label), {});
+    io::copyStream(*reader, *output);
+    output->commit();
+}
+
+void copyFiles(info::Manifest& manifest, storage::Storage& pg, Repo& repo, const BackupSettings& settings,
+               std::optional<postgres::Lsn> lsnStart, int compressLevel) {
+    std::vector<std::string> names;
+    std::uint64_t total = 0;
+    for (const info::ManifestFile& file : manifest.files())
+        if (file.copy || file.delta) {
+            names.push_back(file.name);
+            total += file.size;
+        }
+    // Largest first: the long copies start early and the small ones fill in at the end.
+    std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+        return manifest.file(a)->size > manifest.file(b)->size;
+    });
+    std::uint64_t done = 0;
+    for (const std::string& name : names) {
+        const info::ManifestFile& file = *manifest.file(name);
+        backup::BackupFileRequest request;
+        request.pgPath = pgRelativePath(name);
+        request.repoPath = backup::backupFileRepoPath(settings.stanza, manifest.data().label, name, manifest.data().compressType);
+        if (readLimited(name)) request.sizeLimit = file.size;
+        request.ignoreMissing = name != "pg_data/global/pg_control";
+        request.compressType = manifest.data().compressType;
+        request.compressLevel = compressLevel;
+        request.cipherPass = manifest.data().cipherPass;
+        request.checksumPage = file.checksumPage.has_value();
+        request.lsnLimit = lsnStart;
+        request.repoSyncPath = false;
+        if (file.delta && file.reference) request.delta = backup::PriorFile{file.checksum, file.size};
+
+        const backup::BackupFileResult result = backup::backupFile(pg, *repo.storage, request);
+        done += file.size;
+        switch (result.result) {
+        case backup::BackupCopyResult::Missing:
+            log::detail("skip file removed by the database: {}", name);
+            manifest.fileRemove(name);
+            continue;
+        case backup::BackupCopyResult::Unchanged:
+            log::detail("match file from prior backup {} ({} bytes)", name, result.size);
+            continue;
+        case backup::BackupCopyResult::Copied:
+            break;
+        }
+        info::ManifestFileResult copied;
+        copied.size = result.size;
+        copied.sizeRepo = result.sizeRepo;
+        copied.checksum = result.sha1;
+        copied.repoChecksum = result.rck.value_or("");
+        if (result.pageChecksum) {
+            copied.checksumPage = result.pageChecksum->valid;
+            if (!result.pageChecksum->valid) {
+                std::vector<std::uint64_t> pages(result.pageChecksum->errors.begin(), result.pageChecksum->errors.end());
+                copied.checksumPageError = info::pageErrorList(pages);
+                log::warn("invalid page checksums found in file {} at pages {}", pg.describe(request.pgPath),
+                          pageList(result.pageChecksum->errors));
+            }
+        }
+        manifest.fileCopied(name, copied);
+        log::detail("backup file {} ({} bytes, {}%)", pg.describe(request.pgPath), result.size,
+                    total == 0 ? 100 : done * 100 / total);
+    }
+}
+
+}  // namespace
+
+int runBackup(const config::Config& config) {
+    BackupSettings settings = readSettings(config);
+    const std::string lockPath = config.getString("lock-path");
+    lock::stopFileCheck(lockPath, settings.stanza);
+    const lock::Lock held = lock::Lock::acquire(lockPath, settings.stanza, lock::LockType::Backup, {});
+
+    auto repos = openRepos(config);
+    Repo& repo = repos.front();  // --repo, or the lowest configured repository
+    const std::string pgDataPath = *pgPath(config);
+    const postgres::PgControl control = loadPgControl(config);
+    stanza::stanzaCheck(repo, settings.stanza, control);
+    info::BackupInfo backupInfo = info::BackupInfo::load(*repo.storage, info::backupInfoPath(settings.stanza), repo.cipherPass);
+    const info::ArchiveInfo archiveInfo =
+        info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(settings.stanza), repo.cipherPass);
+
+    const info::BackupEntry* prior = nullptr;
+    if (settings.type != info::BackupType::Full) {
+        prior = choosePrior(backupInfo, settings.type);
+        if (!prior) {
+            log::warn("no prior backup exists, {} backup has been changed to full", info::backupTypeName(settings.type));
+            settings.type = info::BackupType::Full;
+        }
+    }
+
+    std::unique_ptr<db::PgConnection> connection;
+    std::optional<db::PgClient> client;
+    if (settings.online) {
+        connection = connectPg(config);
+        client.emplace(*connection);
+        if (!client->tryAdvisoryLock()) {
+            throw Error(ErrorCode::LockAcquire, "unable to acquire the backup advisory lock on the cluster")
+                .withHint("another backup (pgark or pgBackRest) is running on this cluster");
+        }
+        if (client->isInRecovery())
+            throwError(ErrorCode::FeatureNotSupported, "backup from a standby is not supported yet");
+    } else if (std::filesystem::exists(std::filesystem::path(pgDataPath) / "postmaster.pid")) {
+        throw Error(ErrorCode::PgRunning, fmt::format("--no-online given but '{}/postmaster.pid' exists", pgDataPath))
+            .withHint("stop PostgreSQL for an offline backup, or leave out --no-online");
+    }
+
+    // The label comes from the start time and must sort after every label in the repository.
+    const std::int64_t startTime = nowSeconds();
+    const info::BackupLabel label = info::backupLabelCreate(settings.type, prior ? prior->label() : std::string(),
+                                                            startTime, existingLabels(repo, settings.stanza, backupInfo));
+    while (nowSeconds() < label.time) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+    std::optional<db::PgBackupStart> start;
+    if (client) {
+        log::info("execute non-exclusive backup start: {}", settings.startFast ? "start fast" : "wait for the next regular checkpoint");
+        start = client->backupStart(fmt::format("pgark backup started at {}", label.label),
+                                    {.fast = settings.startFast});
+        log::info("backup start archive = {}, lsn = {}", start->walSegmentName, postgres::lsnToString(start->lsn));
+    }
+
+    const bool checksumPage = settings.checksumPage.value_or(control.pageChecksums());
+    auto pgStorage = storage::makePosixStorage(pgDataPath, {});
+    info::ManifestBuildOptions buildOptions{.pgVersion = control.version,
+                                            .catalogVersion = control.catalogVersion,
+                                            .pgDataPath = pgDataPath,
+                                            .online = settings.online,
+                                            .checksumPage = checksumPage,
+                                            .bundle = false,
+                                            .excludes = settings.excludes};
+    if (client) {
+        std::map<unsigned, std::string> tablespaces;
+        for (const auto& tablespace : client->tablespaces()) tablespaces[tablespace.oid] = tablespace.name;
+        buildOptions.tablespaces = tablespaces;
+    }
+    info::Manifest manifest = info::Manifest::build(*pgStorage, buildOptions);
+
+    info::ManifestData& data = manifest.data();
+    data.type = settings.type;
+    data.pg = backupInfo.current();
+    data.timestampStart = label.time;
+    data.optionArchiveCheck = settings.archiveCheck;
+    data.optionArchiveCopy = false;
+    data.optionBackupStandby = false;
+    data.optionBufferSize = config.getSize("buffer-size");
+    data.optionChecksumPage = checksumPage;
+    data.compressType = settings.compressType;
+    data.optionCompressLevel = settings.compressLevel;
+    data.optionCompressLevelNetwork = config.getInt("compress-level-network");
+    data.optionHardlink = false;
+    data.optionOnline = settings.online;
+    data.optionProcessMax = static_cast<unsigned>(config.getInt("process-max"));
+    data.annotations = settings.annotations;
+    if (start) {
+        data.archiveStart = start->walSegmentName;
+        data.lsnStart = postgres::lsnToString(start->lsn);
+    }
+    if (client)
+        for (const auto& database : client->databases()) manifest.dbAdd({.name = database.name, .id = database.oid});
+
+    // Give the walk's last second time to pass, so a file changed in it is caught by delta.
+    const std::int64_t copyStart = nowSeconds() + (settings.online ? 1 : 0);
+    manifest.buildValidate(settings.delta, copyStart);
+    int compressLevel = settings.compressLevel;
+    if (prior) {
+        const info::Manifest priorManifest = info::loadManifest(
+            *repo.storage, info::manifestPath(settings.stanza, prior->label()), backupInfo.cipherPass());
+        // A backup set keeps one compression type: what the prior used (spec §4.2).
+        if (priorManifest.data().compressType != settings.compressType) {
+            log::warn("{} backup cannot alter compress-type option to '{}', reset to value in {}",
+                      info::backupTypeName(settings.type), compress::compressTypeName(settings.compressType), prior->label());
+            data.compressType = priorManifest.data().compressType;
+            compressLevel = priorManifest.data().optionCompressLevel
+                                ? static_cast<int>(*priorManifest.data().optionCompressLevel)
+                                : compress::compressLevelRange(data.compressType).defaultLevel;
+            data.optionCompressLevel = compressLevel;
+        }
+        manifest.buildIncr(priorManifest, settings.type, data.archiveStart);
+    } else if (!repo.cipherPass.empty()) {
+        data.cipherPass = crypto::cipherPassGenerate();  // a new file passphrase for every backup set
+    }
+    manifest.setLabel(label.label);
+    while (nowSeconds() < copyStart) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    data.timestampCopyStart = copyStart;
+
+    const std::string manifestFile = info::manifestPath(settings.stanza, label.label);
+    // Only the .copy exists until the end: the directory is an unfinished backup, never a valid one.
+    info::saveManifestCopy(*repo.storage, manifestFile, manifest, backupInfo.cipherPass());
+    copyFiles(manifest, *pgStorage, repo, settings, start ? std::optional(start->lsn) : std::nullopt, compressLevel);
+
+    if (client) {
+        const db::PgBackupStop stop = client->backupStop();
+        log::info("backup stop archive = {}, lsn = {}", stop.walSegmentName, postgres::lsnToString(stop.lsn));
+        const std::int64_t stopTime = nowSeconds();
+        const auto storeText = [&](const std::string& name, const std::string& text) {
+            info::ManifestFile file;
+            file.name = name;
+            file.size = text.size();
+            file.timestamp = stopTime;
+            // Owned like the data directory, mode data-dir mode & 0644 (spec §4.4).
+            if (const info::ManifestPath* base = manifest.path("pg_data")) {
+                file.mode = base->mode & 0644;
+                file.user = base->user;
+                file.group = base->group;
+            }
+            manifest.fileAdd(file);
+            manifest.fileCopied(name, storeBytes(repo, backup::backupFileRepoPath(settings.stanza, label.label, name,
+                                                                                   data.compressType),
+                                                 text, manifest, compressLevel));
+        };
+        storeText("pg_data/backup_label", stop.backupLabel);
+        if (stop.tablespaceMap) storeText("pg_data/tablespace_map", *stop.tablespaceMap);
+        data.archiveStop = stop.walSegmentName;
+        data.lsnStop = postgres::lsnToString(stop.lsn);
+
+        if (settings.archiveCheck) {
+            // The backup is only consistent with every WAL segment from start to stop.
+            std::span<Repo> one(&repo, 1);
+            for (const std::string& segment :
+                 postgres::walSegmentRange(start->walSegmentName, stop.walSegmentName, control.walSegmentSize))
+                check::waitForSegment(one, settings.stanza, archiveInfo.archiveId(), segment, settings.archiveTimeout);
+        }
+    }
+    data.timestampStop = nowSeconds();
+    repo.storage->pathSync(backupDir(settings.stanza) + "/" + label.label);
+
+    // Commit: manifest (.copy then main), history manifest, latest, backup.info, archive.info.
+    manifest.validate(true);
+    info::saveManifest(*repo.storage, manifestFile, manifest, backupInfo.cipherPass());
+    saveHistoryManifest(repo, settings.stanza, manifest, backupInfo.cipherPass());
+    if (repo.storage->has(storage::Feature::SymLink)) {
+        const std::string latest = backupDir(settings.stanza) + "/latest";
+        repo.storage->remove(latest, {});
+        repo.storage->linkCreate(label.label, latest, false);
+    }
+    backupInfo.backupAdd(info::makeBackupEntry(manifest.summary()));
+    backupInfo.save(*repo.storage, info::backupInfoPath(settings.stanza), repo.cipherPass);
+    archiveInfo.save(*repo.storage, info::archiveInfoPath(settings.stanza), repo.cipherPass);
+
+    const info::ManifestTotals totals = manifest.totals();
+    log::info("new backup label = {}", label.label);
+    log::info("{} backup size = {}, file total = {}", info::backupTypeName(settings.type), totals.sizeDelta,
+              manifest.files().size());
+    return 0;
+}
+
+}  // namespace pgark::command
