@@ -6,7 +6,6 @@
 #include "command/commands.h"
 #include "command/help/help.h"
 #include "command/info/info.h"
-#include "command/info/info.h"
 #include "command/version/version.h"
 #include "common/error.h"
 #include "version.h"
