@@ -257,6 +257,51 @@ ManifestTotals Manifest::totals() const noexcept {
     return totals;
 }
 
+RepoFileLocation Manifest::repoFileLocation(std::string_view stanza, const ManifestFile& file) const {
+    const std::string& owner = file.reference ? *file.reference : data_.label;
+    if (file.bundleId != 0)
+        return RepoFileLocation{.path = fmt::format("backup/{}/{}/bundle/{}", stanza, owner, file.bundleId),
+                                .offset = file.bundleOffset,
+                                .limit = file.sizeRepo};
+    return RepoFileLocation{
+        .path = fmt::format("backup/{}/{}/{}{}", stanza, owner, file.name, compress::compressExtension(data_.compressType))};
+}
+
+RepoLayout Manifest::repoLayout() const {
+    RepoLayout layout;
+    // Bundled backups have no per-file tree to mirror; hard links need the directories to exist.
+    if (!(data_.type == BackupType::Full && !data_.bundle) && !data_.optionHardlink) return layout;
+    for (const ManifestPath& entry : paths_) layout.paths.push_back(entry.name);
+    for (const ManifestTarget& target : targets_) {
+        if (target.tablespaceId == 0) continue;
+        layout.links.emplace_back(fmt::format("pg_data/pg_tblspc/{}", target.tablespaceId),
+                                  fmt::format("../../pg_tblspc/{}", target.tablespaceId));
+    }
+    return layout;
+}
+
+ManifestFile Manifest::pgDataFile(std::string_view name, std::uint64_t size, std::int64_t timestamp) const {
+    const ManifestPath* base = path(kManifestTargetPgData);
+    if (base == nullptr) throwError(ErrorCode::Assert, "manifest has no '{}' path", kManifestTargetPgData);
+    return ManifestFile{.name = fmt::format("{}/{}", kManifestTargetPgData, name),
+                        .size = size,
+                        .sizeRepo = size,
+                        .timestamp = timestamp,
+                        .mode = static_cast<mode_t>(base->mode & 0644),
+                        .user = base->user,
+                        .group = base->group};
+}
+
+bool manifestFileSizeLimited(std::string_view name) noexcept {
+    if (name == "pg_data/global/pg_control") return false;
+    for (const std::string_view prefix : {"pg_data/base/", "pg_data/global/", "pg_data/pg_xact/", "pg_data/pg_clog/",
+                                          "pg_data/pg_multixact/", "pg_tblspc/"})
+        if (name.starts_with(prefix)) return true;
+    return false;
+}
+
+bool manifestFileMayVanish(std::string_view name) noexcept { return name != "pg_data/global/pg_control"; }
+
 bool Manifest::pageErrors() const noexcept {
     return std::any_of(files_.begin(), files_.end(), [](const ManifestFile& file) { return file.checksumPage == false; });
 }

@@ -154,6 +154,21 @@ struct ManifestTotals {
     friend bool operator==(const ManifestTotals&, const ManifestTotals&) = default;
 };
 
+// Where the stored bytes of one file are (Appendix A.2), relative to the repository root.
+struct RepoFileLocation {
+    std::string path;                     // "backup/<stanza>/<owner>/<name><ext>" or ".../bundle/<bni>"
+    std::uint64_t offset = 0;             // bytes to skip (bundle segments)
+    std::optional<std::uint64_t> limit;   // bytes to read (bundle segments); nullopt = the whole file
+    friend bool operator==(const RepoFileLocation&, const RepoFileLocation&) = default;
+};
+
+// What a backup writes into <label>/ besides files (§1.4): every manifest path as a directory, and
+// per tablespace the cosmetic link pg_data/pg_tblspc/<oid> -> ../../pg_tblspc/<oid>.
+struct RepoLayout {
+    std::vector<std::string> paths;                           // relative to <label>/
+    std::vector<std::pair<std::string, std::string>> links;  // {link, destination}, relative to <label>/
+};
+
 struct ManifestBuildOptions;  // manifest_build.h
 
 class Manifest {
@@ -229,6 +244,18 @@ public:
     void setLabel(std::string label);
 
     // ---- derived facts ----
+    // Where `file` is stored: its own repo file, named after the manifest entry with the
+    // extension of the backup's compression, or its segment of a bundle; in the backup named by
+    // its reference, else in this one. Empty files of a bundled backup are stored nowhere: the
+    // caller creates them without reading (their bundleId is 0, so the path returned is unused).
+    [[nodiscard]] RepoFileLocation repoFileLocation(std::string_view stanza, const ManifestFile& file) const;
+    // The directories and links to create under <label>/ (§1.4): only for a full backup without
+    // bundles or any backup with hard links (option-hardlink); empty otherwise.
+    [[nodiscard]] RepoLayout repoLayout() const;
+    // A file the backup adds itself after pg_backup_stop() (backup_label, tablespace_map; §4.4):
+    // `name` relative to PGDATA, mode = data directory mode & 0644, owner = the data directory's.
+    // Throws Error(Assert) if there is no pg_data path.
+    [[nodiscard]] ManifestFile pgDataFile(std::string_view name, std::uint64_t size, std::int64_t timestamp) const;
     [[nodiscard]] ManifestTotals totals() const noexcept;
     // True when any file has page checksum errors (backup-error in backup.info).
     [[nodiscard]] bool pageErrors() const noexcept;
@@ -251,6 +278,14 @@ private:
     std::vector<ManifestLink> links_;
     std::vector<ManifestDb> dbs_;
 };
+
+// §4.5: true when a backup reads `name` only up to the size the manifest recorded (relation and
+// SLRU files: growth during the backup is replayed from WAL); false when it reads to the end and
+// records the size read (global/pg_control and everything else).
+[[nodiscard]] bool manifestFileSizeLimited(std::string_view name) noexcept;
+// §4.5: every file may vanish during a backup (it is then dropped from the manifest) except
+// global/pg_control.
+[[nodiscard]] bool manifestFileMayVanish(std::string_view name) noexcept;
 
 // Page numbers (any order, duplicates allowed) in the manifest's compact form: consecutive runs
 // of two or more become [first,last], e.g. {0,2,3,4} -> [0,[2,4]].

@@ -124,6 +124,8 @@ TEST_CASE("a full backup manifest reads into the model", "[unit][info][manifest]
     CHECK(relation->group == "postgres");
     CHECK_FALSE(relation->reference);
 
+    CHECK(manifest.repoFileLocation("fix", *relation).path == "backup/fix/" + data.label + "/pg_data/base/1/112.lz4");
+
     const ManifestFile* map = manifest.file("pg_data/base/1/pg_filenode.map");
     REQUIRE(map != nullptr);
     CHECK_FALSE(map->checksumPage);
@@ -240,6 +242,11 @@ TEST_CASE("offline and bundled manifests read into the model", "[unit][info][man
         CHECK(empty->repoChecksum.empty());
         CHECK(empty->sizeRepo == 0);
         CHECK_FALSE(empty->reference);
+        // Referenced bundled data is read from the prior's bundle, at its offset.
+        const RepoFileLocation location = incr.repoFileLocation("fix", *version);
+        CHECK(location.path == fmt::format("backup/fix/{}/bundle/{}", *incr.data().prior, version->bundleId));
+        CHECK(location.offset == version->bundleOffset);
+        CHECK(location.limit == version->sizeRepo);
     }
 }
 

@@ -431,3 +431,79 @@ TEST_CASE("backup labels follow the local clock and sort after every existing la
         CHECK_FALSE(backupTypeFromName("INCR"));
     }
 }
+
+TEST_CASE("Manifest knows where each file is stored and what the repo tree holds", "[unit][info][manifest]") {
+    Manifest manifest;
+    manifest.setLabel("20261121-100000F_20261121-110000I");
+    manifest.data().compressType = compress::CompressType::Zst;
+    manifest.pathAdd(ManifestPath{.name = "pg_data", .mode = 0750, .user = "pg", .group = "pgg"});
+    manifest.pathAdd(ManifestPath{.name = "pg_data/pg_tblspc", .mode = 0700, .user = "pg", .group = "pgg"});
+    manifest.pathAdd(ManifestPath{.name = "pg_tblspc", .mode = 0750, .user = "pg", .group = "pgg"});
+    manifest.targetAdd(ManifestTarget{.name = "pg_data", .path = "/pg"});
+    manifest.targetAdd(ManifestTarget{.name = "pg_tblspc/16384", .type = TargetType::Link, .path = "/ts",
+                                      .tablespaceId = 16384, .tablespaceName = "ts"});
+    manifest.targetAdd(ManifestTarget{.name = "pg_data/pg_wal", .type = TargetType::Link, .path = "/wal"});
+
+    SECTION("own file, referenced file, bundle segment") {
+        ManifestFile own = file("pg_data/base/1/1259", 8192, 1);
+        CHECK(manifest.repoFileLocation("main", own) ==
+              RepoFileLocation{.path = "backup/main/20261121-100000F_20261121-110000I/pg_data/base/1/1259.zst"});
+        own.reference = "20261121-100000F";
+        CHECK(manifest.repoFileLocation("main", own).path == "backup/main/20261121-100000F/pg_data/base/1/1259.zst");
+        own.bundleId = 3;
+        own.bundleOffset = 4096;
+        own.sizeRepo = 77;
+        CHECK(manifest.repoFileLocation("main", own) ==
+              RepoFileLocation{.path = "backup/main/20261121-100000F/bundle/3", .offset = 4096, .limit = 77});
+        manifest.data().compressType = compress::CompressType::None;
+        CHECK(manifest.repoFileLocation("main", file("pg_tblspc/16384/PG_15_202209061/5/1", 1, 1)).path ==
+              "backup/main/20261121-100000F_20261121-110000I/pg_tblspc/16384/PG_15_202209061/5/1");
+    }
+
+    SECTION("the repo tree of a full unbundled backup") {
+        manifest.data().type = BackupType::Full;
+        const RepoLayout layout = manifest.repoLayout();
+        CHECK(layout.paths == std::vector<std::string>{"pg_data", "pg_data/pg_tblspc", "pg_tblspc"});
+        CHECK(layout.links ==
+              std::vector<std::pair<std::string, std::string>>{{"pg_data/pg_tblspc/16384", "../../pg_tblspc/16384"}});
+        manifest.data().bundle = true;
+        CHECK(manifest.repoLayout().paths.empty());
+        manifest.data().optionHardlink = true;
+        CHECK(manifest.repoLayout().paths.size() == 3);
+    }
+
+    SECTION("an incr without hard links writes files only") {
+        manifest.data().type = BackupType::Incr;
+        CHECK(manifest.repoLayout().paths.empty());
+        CHECK(manifest.repoLayout().links.empty());
+    }
+
+    SECTION("files the backup adds itself") {
+        const ManifestFile label = manifest.pgDataFile("backup_label", 258, 1795262716);
+        CHECK(label.name == "pg_data/backup_label");
+        CHECK(label.size == 258);
+        CHECK(label.sizeRepo == 258);
+        CHECK(label.timestamp == 1795262716);
+        CHECK(label.mode == 0640);  // 0750 & 0644
+        CHECK(label.user == "pg");
+        CHECK(label.group == "pgg");
+        CHECK(label.copy);
+        CHECK(errorOf([] { (void)Manifest().pgDataFile("backup_label", 1, 1); }).code() == ErrorCode::Assert);
+    }
+}
+
+TEST_CASE("which files a backup reads to the recorded size, and which may vanish", "[unit][info][manifest]") {
+    for (const char* limited : {"pg_data/base/1/1259", "pg_data/global/1262", "pg_data/pg_xact/0000",
+                                "pg_data/pg_multixact/offsets/0000", "pg_data/pg_clog/0000",
+                                "pg_tblspc/16384/PG_15_202209061/5/16385"}) {
+        INFO(limited);
+        CHECK(manifestFileSizeLimited(limited));
+        CHECK(manifestFileMayVanish(limited));
+    }
+    for (const char* toEnd : {"pg_data/global/pg_control", "pg_data/postgresql.conf", "pg_data/pg_logical/replorigin_checkpoint",
+                              "pg_data/backup_label", "pg_data/base"}) {
+        INFO(toEnd);
+        CHECK_FALSE(manifestFileSizeLimited(toEnd));
+    }
+    CHECK_FALSE(manifestFileMayVanish("pg_data/global/pg_control"));
+}
