@@ -136,14 +136,6 @@ public:
             else
                 excludeSingle_.insert("pg_data/" + exclude);
         }
-        if (options_.openPath) {
-            openPath_ = options_.openPath;
-        } else {
-            if (pgData.type() != "posix")
-                throwError(ErrorCode::Assert, "building a manifest over '{}' storage needs ManifestBuildOptions::openPath",
-                           pgData.type());
-            openPath_ = [](const std::string& path) { return storage::makePosixStorage(path, {}); };
-        }
     }
 
     void run() {
@@ -169,6 +161,16 @@ private:
         std::optional<std::string> file;  // file links: the file name
     };
 
+    // A storage rooted at an absolute directory outside PGDATA. Asked for only when there is a
+    // link, so a PGDATA without links can be walked on any storage.
+    std::unique_ptr<storage::Storage> openPath(const std::string& path) {
+        if (options_.openPath) return options_.openPath(path);
+        if (pgData_.type() != "posix")
+            throwError(ErrorCode::Assert, "following links in '{}' storage needs ManifestBuildOptions::openPath",
+                       pgData_.type());
+        return storage::makePosixStorage(path, {});
+    }
+
     // The data directory itself, following it if it is a symlink (pgBackRest does the same).
     FileInfo rootInfo() {
         std::optional<FileInfo> info = pgData_.info("", InfoLevel::Detail);
@@ -178,7 +180,7 @@ private:
             if (hop == kMaxLinkHops) throwError(ErrorCode::LinkDestination, "too many levels of links at '{}'", pgDataPath_);
             const std::string& destination = info->linkDestination;
             at = normalizeAbsolute(destination.starts_with('/') ? destination : joinPath(parentOf(at), destination));
-            std::unique_ptr<storage::Storage> parent = openPath_(std::string(parentOf(at)));
+            std::unique_ptr<storage::Storage> parent = openPath(std::string(parentOf(at)));
             info = parent->info(baseOf(at), InfoLevel::Detail);
             if (!info) throwError(ErrorCode::PathMissing, "unable to list missing path '{}'", at);
         }
@@ -274,7 +276,7 @@ private:
                 return;
             }
             case FileType::Link:
-                processLink(storage, pgPath, parent, dbPath, info, manifestName);
+                processLink(pgPath, parent, dbPath, info, manifestName);
                 return;
             case FileType::Special:
                 log::warn("exclude special file '{}/{}' from backup", pgPath, info.name);
@@ -282,15 +284,15 @@ private:
         }
     }
 
-    void processLink(storage::Storage& /*storage*/, const std::string& pgPath, const std::string& parent, bool dbPath,
-                     const FileInfo& info, const std::string& manifestName) {
+    void processLink(const std::string& pgPath, const std::string& parent, bool dbPath, const FileInfo& info,
+                     const std::string& manifestName) {
         const std::string& destination = info.linkDestination;
         const std::string destinationAbsolute =
             normalizeAbsolute(destination.starts_with('/') ? destination : joinPath(pgPath, destination));
 
         // Everything about the destination is read through a storage rooted at its parent, so
         // that a link to a link is seen as one (info() does not follow the last component).
-        opened_.push_back(openPath_(std::string(parentOf(destinationAbsolute))));
+        opened_.push_back(openPath(std::string(parentOf(destinationAbsolute))));
         storage::Storage& destinationStorage = *opened_.back();
         const std::string destinationName(baseOf(destinationAbsolute));
         const std::optional<FileInfo> destinationInfo = destinationStorage.info(destinationName, InfoLevel::Detail);
@@ -412,7 +414,6 @@ private:
 
     storage::Storage& pgData_;
     const ManifestBuildOptions& options_;
-    std::function<std::unique_ptr<storage::Storage>(const std::string&)> openPath_;
     std::string pgDataPath_;
     std::string walName_;
     std::string tablespaceDir_;

@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "fake/mem_storage.h"
 #include "info/info_file.h"
 #include "info/manifest.h"
 #include "info/manifest_build.h"
@@ -638,4 +639,30 @@ TEST_CASE("Manifest::build over a cluster made by initdb", "[unit][info][manifes
     Manifest labelled = manifest;
     labelled.setLabel("20261121-120512F");
     CHECK(fileNames(Manifest::fromIni(parseInfo(renderManifest(labelled), "m"), "m")) == fileNames(labelled));
+}
+
+TEST_CASE("Manifest::build walks any storage; links need a way to open their destinations", "[unit][info][manifest]") {
+    test::MemStorage pgData;
+    storage::writeText(pgData, "PG_VERSION", "15\n", {});
+    storage::writeText(pgData, "global/pg_control", std::string(8192, '\0'), {});
+    storage::writeText(pgData, "base/1/1259", std::string(8192, 'a'), {});
+    storage::writeText(pgData, "pg_wal/000000010000000000000001", "wal", {});
+    ManifestBuildOptions options;
+    options.pgVersion = 150000;
+    options.catalogVersion = kCatalog15;
+    options.pgDataPath = "/pg";
+    options.checksumPage = true;
+
+    const Manifest manifest = Manifest::build(pgData, options);
+    CHECK(fileNames(manifest) ==
+          std::vector<std::string>{"pg_data/PG_VERSION", "pg_data/base/1/1259", "pg_data/global/pg_control"});
+    CHECK(manifest.file("pg_data/base/1/1259")->checksumPage == true);
+    CHECK(pathNames(manifest) ==
+          std::vector<std::string>{"pg_data", "pg_data/base", "pg_data/base/1", "pg_data/global", "pg_data/pg_wal"});
+    CHECK(manifest.targetBase().path == "/pg");
+
+    pgData.linkCreate("/elsewhere", "pg_wal2", false);
+    const Error error = errorOf([&] { (void)Manifest::build(pgData, options); });
+    CHECK(error.code() == ErrorCode::Assert);
+    CHECK(error.message() == "following links in 'mem' storage needs ManifestBuildOptions::openPath");
 }
