@@ -37,16 +37,25 @@ std::size_t bufferSizeFor(std::uint64_t expected) {
 }
 
 // Passes the chain's output to the destination but keeps it open at the chain's commit, so the
-// checksums can be checked before the destination is committed. An abort is passed on.
+// checksums can be checked before the destination is committed. An abort is passed on. It also
+// stops at the manifest size: a damaged stream that decompresses to far more must not fill the disk
+// before the size check at the end could catch it.
 class DeferredSink final : public io::WriteStream {
 public:
-    explicit DeferredSink(io::WriteStream& target) : target_(target) {}
-    void write(io::ByteView data) override { target_.write(data); }
+    DeferredSink(io::WriteStream& target, std::uint64_t limit) : target_(target), limit_(limit) {}
+    void write(io::ByteView data) override {
+        written_ += data.size();
+        if (written_ > limit_)
+            throwError(ErrorCode::Checksum, "restored data is longer than the expected {} bytes", limit_);
+        target_.write(data);
+    }
     void commit() override {}
     void abort() noexcept override { target_.abort(); }
 
 private:
     io::WriteStream& target_;
+    std::uint64_t limit_;       // bytes
+    std::uint64_t written_ = 0; // bytes
 };
 
 // The local path behind `path` when `pg` is the POSIX driver. The Storage interface has no
@@ -114,7 +123,8 @@ std::optional<RestoreFileResult> tryKeep(storage::Storage& pg, const RestoreFile
 
     const FixUp fix{.truncate = info->size > request.size,
                     .mode = (info->mode & 07777) != (request.mode & 07777),
-                    .mtime = info->mtime != request.mtime};
+                    // Truncating sets the mtime to now, so it must be reset afterwards.
+                    .mtime = info->mtime != request.mtime || info->size > request.size};
     if (fix.any()) {
         const auto path = localPath(pg, request.pgPath);
         if (!path) return std::nullopt;
@@ -124,7 +134,11 @@ std::optional<RestoreFileResult> tryKeep(storage::Storage& pg, const RestoreFile
 }
 
 storage::WriteOptions destinationOptions(const RestoreFileRequest& request) {
-    return {.atomic = true, .syncPath = request.syncPath, .mode = request.mode, .mtime = request.mtime};
+    return {.atomic = true,
+            .syncFile = request.syncFile,
+            .syncPath = request.syncPath,
+            .mode = request.mode,
+            .mtime = request.mtime};
 }
 
 void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
@@ -132,13 +146,14 @@ void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFil
     auto source = repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize});
 
     io::FilterChain chain;
-    if (!request.cipherPass.empty()) chain.add(crypto::makeCipherFilter(crypto::CipherMode::Decrypt, request.cipherPass));
+    if (!request.cipherPass.empty())
+        chain.add(crypto::makeCipherFilter(crypto::CipherMode::Decrypt, request.cipherPass));
     if (request.compressType != compress::CompressType::None)
         chain.add(compress::makeDecompressFilter(request.compressType));
     chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
 
     auto destination = pg.openWrite(request.pgPath, destinationOptions(request));
-    DeferredSink sink(*destination);
+    DeferredSink sink(*destination, request.size);
     {
         // The writer aborts the destination if anything throws before its commit.
         auto writer = chain.writer(sink, bufferSize);

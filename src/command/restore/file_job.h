@@ -25,22 +25,24 @@ enum class RestoreDelta {
 };
 
 struct RestoreFileRequest {
-    // Where the bytes are: backup/<stanza>/<label>/<name><ext>, or the bundle backup/<stanza>/<label>/bundle/<bni>.
+    // Where the bytes are: backup/<stanza>/<label>/<name><ext>, or the bundle .../<label>/bundle/<bni>.
     std::string repoPath;
-    std::uint64_t repoOffset = 0;              // `bno`: where the segment starts in a bundle, else 0
-    std::optional<std::uint64_t> repoSize;     // `repo-size` (or `size`): the segment length in a bundle; nullopt = to the end
+    std::uint64_t repoOffset = 0;           // `bno`: where the segment starts in a bundle, else 0
+    // `repo-size` (or `size`): the segment length, required for a bundle; nullopt = to the end of the file.
+    std::optional<std::uint64_t> repoSize;
     compress::CompressType compressType = compress::CompressType::None;  // the backup's compress-type
-    std::string cipherPass;                    // the manifest's file sub-passphrase; "" = not encrypted. Never logged.
+    std::string cipherPass;                 // the manifest's file sub-passphrase; "" = not encrypted. Never logged.
 
-    std::string pgPath;                        // destination, relative to the PostgreSQL storage
-    std::uint64_t size = 0;                    // manifest `size`, bytes
-    std::string sha1;                          // manifest `checksum` (40 hex); ignored when size is 0
-    std::int64_t mtime = 0;                    // manifest `timestamp`, seconds since the epoch
-    mode_t mode = 0600;                        // manifest `mode` (after defaults)
+    std::string pgPath;                     // destination, relative to the PostgreSQL storage
+    std::uint64_t size = 0;                 // manifest `size`, bytes
+    std::string sha1;                       // manifest `checksum` (40 hex); ignored when size is 0
+    std::int64_t mtime = 0;                 // manifest `timestamp`, seconds since the epoch
+    mode_t mode = 0600;                     // manifest `mode` (after defaults)
 
     RestoreDelta delta = RestoreDelta::Off;
-    std::int64_t copyStartTime = 0;            // backup-timestamp-copy-start (seconds): Timestamp delta keeps only older files
-    bool syncPath = false;                     // fsync the directory after the file (false: the restore syncs all paths at the end)
+    std::int64_t copyStartTime = 0;         // backup-timestamp-copy-start, seconds: Timestamp keeps only older files
+    bool syncFile = true;                   // fsync the file before it is renamed into place
+    bool syncPath = false;                  // fsync the directory too (false: the restore syncs every path at the end)
 };
 
 enum class RestoreCopyResult {

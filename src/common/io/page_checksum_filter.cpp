@@ -279,7 +279,8 @@ std::unique_ptr<Filter> makePageChecksumFilter(const FilterSpec& spec) {
             throwError(ErrorCode::Assert, "filter spec '{}' has unknown param '{}'", filterTypeName(spec.type), key);
         }
     }
-    if (!sawSegment) throwError(ErrorCode::Assert, "filter spec '{}' lacks param 'segmentNo'", filterTypeName(spec.type));
+    if (!sawSegment)
+        throwError(ErrorCode::Assert, "filter spec '{}' lacks param 'segmentNo'", filterTypeName(spec.type));
     return makePageChecksumFilter(std::move(options));
 }
 

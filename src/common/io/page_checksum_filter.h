@@ -25,7 +25,7 @@ struct PageChecksumResult {
     bool valid = true;    // false: a page failed, or the file ends in a fragment too short to be a torn page
     bool aligned = true;  // false: the file length is not a multiple of the page size
     std::vector<std::uint32_t> errors;     // absolute block numbers of bad pages, ascending
-    std::vector<std::uint32_t> tolerated;  // failed pages forgiven: changed on re-read, gone, or newer than the LSN limit
+    std::vector<std::uint32_t> tolerated;  // failed but forgiven: changed on re-read, gone, or newer than lsnLimit
     std::uint64_t pagesChecked = 0;        // pages whose checksum was computed (all-zero new pages are not)
 
     // The manifest's `checksum-page-error` value: runs of consecutive blocks become [first,last],

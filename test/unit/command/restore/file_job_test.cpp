@@ -82,13 +82,13 @@ TEST_CASE("restoreFile round trips backupFile for every compress type, plain and
                 INFO(test::storeKindName(kind) << " " << compress::compressTypeName(type) << (encrypted ? " encrypted" : ""));
                 Stores stores(kind);
                 const std::string data =
-                    test::asString(test::readPostgresFixture("relation_16384_6pages")) + test::patternData(1500000, 11);
+                    test::asString(test::readPostgresFixture("relation_16384_6pages")) + test::patternData(1100000, 11);
                 putFile(*stores.pg, "base/1/2608", data);
                 const BackupFileRequest backup{
                     .pgPath = "base/1/2608",
                     .repoPath = command::backup::backupFileRepoPath("main", "L", "pg_data/base/1/2608", type),
                     .compressType = type,
-                    .compressLevel = compress::compressLevelRange(type).defaultLevel,
+                    .compressLevel = 1,
                     .cipherPass = encrypted ? std::string(kPass) : std::string(),
                     .checksumPage = true};
                 const auto result = backupFile(*stores.pg, *stores.repo, backup);
@@ -111,7 +111,8 @@ TEST_CASE("restoreFile round trips backupFile for every compress type, plain and
 
 TEST_CASE("restoreFile reads files back from a bundle by offset", "[unit][filejob]") {
     for (const StoreKind kind : {StoreKind::Mem, StoreKind::Posix}) {
-        for (const CompressType type : {CompressType::None, CompressType::Gz, CompressType::Zst}) {
+        for (const CompressType type :
+             {CompressType::None, CompressType::Gz, CompressType::Bz2, CompressType::Lz4, CompressType::Zst}) {
             for (const bool encrypted : {false, true}) {
                 INFO(test::storeKindName(kind) << " " << compress::compressTypeName(type) << (encrypted ? " encrypted" : ""));
                 Stores stores(kind);
@@ -125,7 +126,7 @@ TEST_CASE("restoreFile reads files back from a bundle by offset", "[unit][filejo
                 auto bundleFile = stores.repo->openWrite(bundlePath, {});
                 BundleSink bundle{*bundleFile, 0};
                 BackupFileRequest backup{.compressType = type,
-                                         .compressLevel = compress::compressLevelRange(type).defaultLevel,
+                                         .compressLevel = 1,
                                          .cipherPass = encrypted ? std::string(kPass) : std::string()};
                 std::vector<std::pair<std::string, BackupFileResult>> results;
                 for (const char* path : {"global/1262", "base/1/empty", "base/1/1259"}) {
@@ -197,6 +198,14 @@ TEST_CASE("restoreFile of a corrupt repository file fails, names it and leaves n
     }
     SECTION("the manifest checksum does not match") {
         request.sha1 = crypto::sha1Hex(std::string_view("something else"));
+        expectFailure(ErrorCode::Checksum);
+    }
+    SECTION("the stream holds more than the manifest size: stopped at the size") {
+        request.size = data.size() - 1;
+        expectFailure(ErrorCode::Checksum);
+    }
+    SECTION("the stream holds less than the manifest size") {
+        request.size = data.size() + 1;
         expectFailure(ErrorCode::Checksum);
     }
     SECTION("missing") {
