@@ -226,7 +226,8 @@ std::vector<PgDatabase> PgClient::databases() {
     std::vector<PgDatabase> databases;
     for (const Row& row : result.rows) {
         databases.push_back({static_cast<std::uint32_t>(toUnsigned(sql::kDatabases, column(sql::kDatabases, row, 0))),
-                             column(sql::kDatabases, row, 1)});
+                             column(sql::kDatabases, row, 1),
+                             static_cast<std::uint32_t>(toUnsigned(sql::kDatabases, column(sql::kDatabases, row, 2)))});
     }
     return databases;
 }

@@ -116,6 +116,7 @@ struct PgBackupStartOptions {
 struct PgDatabase {
     std::uint32_t oid = 0;
     std::string name;
+    std::uint32_t lastSystemId = 0;  // oid of template0, recorded as db-last-system-id (spec §3.7)
 };
 
 struct PgTablespace {

@@ -322,7 +322,7 @@ int runBackup(const config::Config& config) {
         data.lsnStart = postgres::lsnToString(start->lsn);
     }
     if (client)
-        for (const auto& database : client->databases()) manifest.dbAdd({.name = database.name, .id = database.oid});
+        for (const auto& database : client->databases()) manifest.dbAdd({.name = database.name, .id = database.oid, .lastSystemId = database.lastSystemId});
 
     // Give the walk's last second time to pass, so a file changed in it is caught by delta.
     const std::int64_t copyStart = nowSeconds() + (settings.online ? 1 : 0);

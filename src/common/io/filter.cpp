@@ -17,6 +17,7 @@
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
+#include "common/io/page_checksum_filter.h"
 
 namespace pgark::io {
 
@@ -445,7 +446,7 @@ std::unique_ptr<Filter> makeFilter(const FilterSpec& spec) {
     case FilterType::CipherDecrypt:
         return makeCipher(spec, crypto::CipherMode::Decrypt);
     case FilterType::PageChecksum:
-        break;
+        return makePageChecksumFilter(spec);
     }
     throwError(ErrorCode::Assert, "makeFilter cannot build filter '{}'", filterTypeName(spec.type));
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A pgark backup is a pgBackRest backup: full, then diff, then incr while pgbench writes, for each
+# compression type plain and two of them encrypted. The real pgbackrest 2.45 lists and verifies
+# pgark's repository, restores the newest backup (following its references to the diff and the
+# full), PostgreSQL starts on it and replays pgark's archive, and the data equals the source.
+source "$(dirname "$0")/lib/harness.sh"
+command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
+PORT=$PGARK_TEST_PORT
+RPORT=$((PORT + 1))
+
+write_conf() { # write_conf REPO COMPRESS CIPHER(y/n)
+  {
+    printf '[global]\nrepo1-path=%s\ncompress-type=%s\nlog-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\n' "$1" "$2" "$T/log" "$T/lock"
+    if [ "$3" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=backup-secret\n'; fi
+    printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+  } >"$T/pgark.conf"
+  chown "$PG_OWNER" "$T/pgark.conf"
+}
+run() { as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main "$@"; }
+pgbr() { as_pg pgbackrest --config="$T/pgark.conf" --stanza=main "$@"; }
+state() { psql_q "$1" "select count(*), sum(abalance), (select count(*) from pgbench_history), (select sum(bbalance) from pgbench_branches) from pgbench_accounts"; }
+
+write_conf "$T/repo" lz4 n
+pg_init "$T/pg" "$PORT" "$PGARK --config=$T/pgark.conf --stanza=main archive-push %p"
+pg_start "$T/pg"
+as_pg pgbench -q -i -s 2 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1
+
+for cipher in n y; do
+  for compress in lz4 zst gz none; do
+    # Keep the matrix affordable: every codec plain, two of them encrypted.
+    if [ "$cipher" = y ] && [ "$compress" != zst ] && [ "$compress" != gz ]; then continue; fi
+    step "compress=$compress encrypted=$cipher"
+    repo="$T/repo-$compress-$cipher"
+    write_conf "$repo" "$compress" "$cipher"
+    run stanza-create >/dev/null
+    labels=()
+    for type in full diff incr; do
+      as_pg pgbench -n -T 3 -c 2 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1 &
+      load=$!
+      run --type=$type --log-level-console=warn backup
+      wait $load
+      label=$(ls "$repo/backup/main" | grep -E '^[0-9]{8}-[0-9]{6}F' | sort | tail -1)
+      case "$type:$label" in full:*F|diff:*D|incr:*I) ;; *) fail "label $label is not a $type backup";; esac
+      labels+=("$label")
+    done
+    seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+    state "$PORT" >"$T/expected"
+    out=$(pgbr info)
+    assert_contains "$out" "incr backup: ${labels[2]}"
+    assert_contains "$out" "diff backup: ${labels[1]}"
+    pgbr verify >/dev/null || fail "pgbackrest verify failed on pgark's repository"
+    # Restore the newest backup and replay to the end of the archive.
+    rm -rf "$T/restore"; mkdir -p "$T/restore"; chown "$PG_OWNER" "$T/restore"; chmod 700 "$T/restore"
+    pgbr --pg1-path="$T/restore" --type=default restore >/dev/null || fail "pgbackrest restore failed"
+    printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$T/restore/postgresql.auto.conf"
+    pg_start "$T/restore"
+    for i in $(seq 1 150); do [ "$(psql_q "$RPORT" "select pg_is_in_recovery()")" = f ] && break; sleep 0.2; done
+    got=$(state "$RPORT")
+    pg_stop "$T/restore"
+    assert_eq "$got" "$(cat "$T/expected")" "restored cluster differs from the source"
+    echo "    restored ${labels[2]}: $got"
+  done
+done
+echo "PASS: $TEST_NAME"
