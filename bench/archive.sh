@@ -63,7 +63,8 @@ for compress in lz4 zst; do
       t0=$(now_ms)
       for s in "$B"/seg/*; do as_pg "$bin" --config="$B/$tool.conf" --stanza=bench archive-push "$s"; done
       t1=$(now_ms)
-      for s in "$B"/seg/*; do as_pg "$bin" --config="$B/$tool.conf" --stanza=bench archive-get "$(basename "$s")" "$B/got"; done
+      # PostgreSQL removes the previous RECOVERYXLOG before each restore_command; so do we.
+      for s in "$B"/seg/*; do rm -f "$B/got"; as_pg "$bin" --config="$B/$tool.conf" --stanza=bench archive-get "$(basename "$s")" "$B/got"; done
       t2=$(now_ms)
       PUSH[$tool-$compress]+="$(( (t1 - t0) * 1000 / count )) "
       GET[$tool-$compress]+="$(( (t2 - t1) * 1000 / count )) "
