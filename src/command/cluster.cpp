@@ -25,7 +25,13 @@ postgres::PgControl loadPgControl(const config::Config& config) {
             .withHint("does this stanza exist?");
     }
     auto storage = storage::makePosixStorage(*path, {});
-    return postgres::pgControlLoad(*storage);
+    try {
+        return postgres::pgControlLoad(*storage);
+    } catch (Error& error) {
+        if (error.code() == ErrorCode::FileMissing && error.hint().empty())
+            error.withHint(fmt::format("pg1-path must be the cluster's data directory; is '{}' right?", *path));
+        throw;
+    }
 }
 
 std::unique_ptr<db::PgConnection> connectPg(const config::Config& config) {

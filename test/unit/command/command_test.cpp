@@ -55,7 +55,7 @@ TEST_CASE("the registry has one entry per command, in table order", "[unit][comm
 }
 
 TEST_CASE("commands not written yet say so", "[unit][command]") {
-    for (const CommandId id : {CommandId::Backup, CommandId::Restore, CommandId::Expire, CommandId::Verify}) {
+    for (const CommandId id : {CommandId::Restore, CommandId::Expire, CommandId::Verify}) {
         const Command& command = findCommand(id);
         std::vector<std::string> args = {"--stanza=main", "--pg1-path=/pg", std::string(command.name())};
         if (id == CommandId::Expire || id == CommandId::Verify) args.erase(args.begin() + 1);
@@ -91,14 +91,14 @@ TEST_CASE("execute logs command begin and end around the command", "[unit][comma
         const config::Config config = config::loadArgs({"--stanza=main", "--pg1-path=/pg", "--no-online",
                                                         "--exclude=a b", "--log-timestamp=n", "backup"});
         LogCapture capture;
-        CHECK(execute(config) == static_cast<int>(ErrorCode::CommandInvalid));
+        CHECK(execute(config) == static_cast<int>(ErrorCode::FileMissing));
         REQUIRE(capture.lines().size() == 3);
         CHECK(capture.lines()[0] == fmt::format("INFO: backup command begin {}: --exclude=\"a b\" --no-log-timestamp "
                                                 "--no-online --pg1-path=/pg --stanza=main",
                                                 kVersion));
-        CHECK(capture.lines()[1] == "ERROR: [048]: command 'backup' is not implemented yet\n"
-                                    "HINT: see doc/status.md for the commands that work today");
-        CHECK(capture.lines()[2] == "INFO: backup command end: aborted with exception [048]");
+        CHECK(capture.lines()[1] == "ERROR: [055]: unable to open missing file '/pg/global/pg_control' for read\n"
+                                    "HINT: pg1-path must be the cluster's data directory; is '/pg' right?");
+        CHECK(capture.lines()[2] == "INFO: backup command end: aborted with exception [055]");
     }
     SECTION("a successful command; help logs at debug, so nothing shows at info") {
         const config::Config config = config::loadArgs({"doc-options"});

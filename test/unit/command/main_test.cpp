@@ -66,7 +66,7 @@ TEST_CASE("pgark logs command begin and end around a command", "[unit][command]"
                                       "--log-level-file=off --no-log-timestamp backup",
                                       conf),
                           "PGARK_PROCESS_MAX=2");
-    CHECK(run.status == 48);
+    CHECK(run.status == 55);
     CHECK(run.output ==
           fmt::format("P00   WARN: configuration file contains invalid option 'bogus'\n"
                       "P00   WARN: option 'repo1-retention-full' is not set for 'repo1-retention-full-type=count', the "
@@ -76,8 +76,8 @@ TEST_CASE("pgark logs command begin and end around a command", "[unit][command]"
                       "P00   INFO: backup command begin {}: --config={} --log-level-console=info --log-level-file=off "
                       "--log-level-stderr=off --no-log-timestamp --pg1-path=/pg --process-max=2 "
                       "--repo1-cipher-pass=<redacted> --repo1-cipher-type=aes-256-cbc --stanza=main\n"
-                      "P00  ERROR: [048]: command 'backup' is not implemented yet\n"
-                      "            HINT: see doc/status.md for the commands that work today\n"
-                      "P00   INFO: backup command end: aborted with exception [048]\n",
+                      "P00  ERROR: [055]: unable to open missing file '/pg/global/pg_control' for read\n"
+                      "            HINT: pg1-path must be the cluster's data directory; is '/pg' right?\n"
+                      "P00   INFO: backup command end: aborted with exception [055]\n",
                       pgark::kVersion, conf));
 }
