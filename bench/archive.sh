@@ -50,7 +50,6 @@ CONF
   chown "$OWNER" "$B/$1.conf"
 }
 tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
-now_ms() { date +%s%3N; }
 
 declare -A PUSH GET
 for compress in lz4 zst; do
@@ -60,12 +59,15 @@ for compress in lz4 zst; do
       bin=$(tool_bin "$tool")
       as_pg "$bin" --config="$B/$tool.conf" --stanza=bench stanza-create >/dev/null
       sync
-      t0=$(now_ms)
-      for s in "$B"/seg/*; do as_pg "$bin" --config="$B/$tool.conf" --stanza=bench archive-push "$s"; done
-      t1=$(now_ms)
-      # PostgreSQL removes the previous RECOVERYXLOG before each restore_command; so do we.
-      for s in "$B"/seg/*; do rm -f "$B/got"; as_pg "$bin" --config="$B/$tool.conf" --stanza=bench archive-get "$(basename "$s")" "$B/got"; done
-      t2=$(now_ms)
+      # One shell as the cluster owner runs the whole loop, as PostgreSQL runs archive_command
+      # directly: a runuser per call would add the same fixed cost to both tools and hide the ratio.
+      read -r t0 t1 t2 < <(as_pg bash -c '
+        now() { date +%s%3N; }
+        a=$(now); for s in "$1"/seg/*; do "$2" --config="$3" --stanza=bench archive-push "$s"; done
+        b=$(now)
+        # PostgreSQL removes the previous RECOVERYXLOG before each restore_command; so do we.
+        for s in "$1"/seg/*; do rm -f "$1/got"; "$2" --config="$3" --stanza=bench archive-get "$(basename "$s")" "$1/got"; done
+        c=$(now); echo "$a $b $c"' _ "$B" "$bin" "$B/$tool.conf")
       PUSH[$tool-$compress]+="$(( (t1 - t0) * 1000 / count )) "
       GET[$tool-$compress]+="$(( (t2 - t1) * 1000 / count )) "
       rm -rf "$B/repo-$tool-$compress-$round"

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "db/libpq_loader.h"
 #include "db/pg_client.h"
 
 namespace pgark::db {
@@ -25,7 +26,7 @@ std::string trimmed(const char* text) {
 }
 
 struct ResultDeleter {
-    void operator()(PGresult* result) const noexcept { PQclear(result); }
+    void operator()(PGresult* result) const noexcept { libpq().PQclear(result); }
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
@@ -47,24 +48,24 @@ public:
         const std::string text(sql);
         int sent = 0;
         if (params.empty()) {
-            sent = PQsendQuery(conn_, text.c_str());
+            sent = libpq().PQsendQuery(conn_, text.c_str());
         } else {
             std::vector<const char*> values;
             values.reserve(params.size());
             for (const std::string& param : params) values.push_back(param.c_str());
-            sent = PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+            sent = libpq().PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
                                      nullptr, nullptr, 0);
         }
-        if (sent == 0) throw pgQueryError(sql, trimmed(PQerrorMessage(conn_)));
+        if (sent == 0) throw pgQueryError(sql, trimmed(libpq().PQerrorMessage(conn_)));
 
         const auto deadline = Clock::now() + timeout_;
         QueryResult result;
         std::optional<std::string> failure;
         for (;;) {
             waitReady(sql, deadline);
-            ResultPtr reply(PQgetResult(conn_));
+            ResultPtr reply(libpq().PQgetResult(conn_));
             if (!reply) break;
-            switch (PQresultStatus(reply.get())) {
+            switch (libpq().PQresultStatus(reply.get())) {
                 case PGRES_TUPLES_OK:
                     result = toResult(reply.get());
                     break;
@@ -74,7 +75,7 @@ public:
                     break;
                 default:
                     // Keep reading until the end so the session is ready for the next query.
-                    if (!failure) failure = trimmed(PQresultErrorMessage(reply.get()));
+                    if (!failure) failure = trimmed(libpq().PQresultErrorMessage(reply.get()));
                     break;
             }
         }
@@ -84,7 +85,7 @@ public:
 
     void close() noexcept override {
         if (conn_ != nullptr) {
-            PQfinish(conn_);
+            libpq().PQfinish(conn_);
             conn_ = nullptr;
         }
     }
@@ -92,17 +93,17 @@ public:
 private:
     static QueryResult toResult(const PGresult* reply) {
         QueryResult result;
-        const int columns = PQnfields(reply);
-        const int rows = PQntuples(reply);
+        const int columns = libpq().PQnfields(reply);
+        const int rows = libpq().PQntuples(reply);
         result.columns.reserve(static_cast<std::size_t>(columns));
-        for (int c = 0; c < columns; ++c) result.columns.emplace_back(PQfname(reply, c));
+        for (int c = 0; c < columns; ++c) result.columns.emplace_back(libpq().PQfname(reply, c));
         result.rows.reserve(static_cast<std::size_t>(rows));
         for (int r = 0; r < rows; ++r) {
             Row row;
             row.reserve(static_cast<std::size_t>(columns));
             for (int c = 0; c < columns; ++c) {
-                if (PQgetisnull(reply, r, c) != 0) row.emplace_back(std::nullopt);
-                else row.emplace_back(std::string(PQgetvalue(reply, r, c), static_cast<std::size_t>(PQgetlength(reply, r, c))));
+                if (libpq().PQgetisnull(reply, r, c) != 0) row.emplace_back(std::nullopt);
+                else row.emplace_back(std::string(libpq().PQgetvalue(reply, r, c), static_cast<std::size_t>(libpq().PQgetlength(reply, r, c))));
             }
             result.rows.push_back(std::move(row));
         }
@@ -111,26 +112,26 @@ private:
 
     // Waits until PQgetResult will not block.
     void waitReady(std::string_view sql, Clock::time_point deadline) {
-        while (PQisBusy(conn_) != 0) {
+        while (libpq().PQisBusy(conn_) != 0) {
             const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (remaining.count() <= 0) timedOut(sql);
 
-            pollfd fd{PQsocket(conn_), POLLIN, 0};
+            pollfd fd{libpq().PQsocket(conn_), POLLIN, 0};
             const int waitMs = static_cast<int>(std::min<std::chrono::milliseconds::rep>(remaining.count(), INT_MAX));
             if (::poll(&fd, 1, waitMs) < 0 && errno != EINTR) {
                 throw pgQueryError(sql, fmt::format("unable to wait for reply: {}", std::strerror(errno)));
             }
-            if (PQconsumeInput(conn_) == 0) throw pgQueryError(sql, trimmed(PQerrorMessage(conn_)));
+            if (libpq().PQconsumeInput(conn_) == 0) throw pgQueryError(sql, trimmed(libpq().PQerrorMessage(conn_)));
         }
     }
 
     // Asks the server to cancel the statement, then drops the session: after a timeout the server
     // may be unresponsive, and waiting for the cancel to land could hang just as long.
     [[noreturn]] void timedOut(std::string_view sql) {
-        if (PGcancel* cancel = PQgetCancel(conn_)) {
+        if (PGcancel* cancel = libpq().PQgetCancel(conn_)) {
             char message[256];
-            (void)PQcancel(cancel, message, sizeof(message));
-            PQfreeCancel(cancel);
+            (void)libpq().PQcancel(cancel, message, sizeof(message));
+            libpq().PQfreeCancel(cancel);
         }
         close();
         throwError(ErrorCode::DbQuery, "query '{}' timed out after {}ms", sql, timeout_.count());
@@ -181,16 +182,16 @@ std::unique_ptr<PgConnection> makePgConnection(const PgConnectOptions& options) 
     keywords.push_back(nullptr);
     values.push_back(nullptr);
 
-    PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 0);
+    PGconn* conn = libpq().PQconnectdbParams(keywords.data(), values.data(), 0);
     if (conn == nullptr) {
         throwError(ErrorCode::DbConnect, "unable to connect to '{}': out of memory", pgConnectDescribe(options));
     }
-    if (PQstatus(conn) != CONNECTION_OK) {
-        const std::string message = trimmed(PQerrorMessage(conn));
-        PQfinish(conn);
+    if (libpq().PQstatus(conn) != CONNECTION_OK) {
+        const std::string message = trimmed(libpq().PQerrorMessage(conn));
+        libpq().PQfinish(conn);
         throwError(ErrorCode::DbConnect, "unable to connect to '{}': {}", pgConnectDescribe(options), message);
     }
-    PQsetNoticeProcessor(conn, ignoreNotice, nullptr);
+    libpq().PQsetNoticeProcessor(conn, ignoreNotice, nullptr);
     return std::make_unique<LibpqConnection>(conn, options.timeout);
 }
 
