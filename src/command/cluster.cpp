@@ -6,15 +6,9 @@
 #include "storage/posix/posix_storage.h"
 
 namespace pgark::command {
-namespace {
-bool commandHas(const config::Config& config, std::string_view option) {
-    const auto id = config::findOptionId(option);
-    return id && config::optionDef(*id).validFor(config.command());
-}
-}  // namespace
 
 std::optional<std::string> pgPath(const config::Config& config) {
-    if (!commandHas(config, "pg-path") || !config.has("pg-path", 1)) return std::nullopt;
+    if (!config.takes("pg-path") || !config.has("pg-path", 1)) return std::nullopt;
     return config.getString("pg-path", 1);
 }
 
@@ -44,7 +38,7 @@ std::unique_ptr<db::PgConnection> connectPg(const config::Config& config) {
     options.port = static_cast<unsigned>(config.getInt("pg-port", 1));
     if (config.has("pg-user", 1)) options.user = config.getString("pg-user", 1);
     if (config.has("pg-database", 1)) options.database = config.getString("pg-database", 1);
-    if (commandHas(config, "db-timeout")) options.timeout = config.getTime("db-timeout");
+    if (config.takes("db-timeout")) options.timeout = config.getTime("db-timeout");
     options.applicationName = fmt::format("pgark [{}]", config.commandName());
     return db::makePgConnection(options);
 }

@@ -10,11 +10,6 @@
 namespace pgark::command {
 namespace {
 
-bool commandHas(const config::Config& config, std::string_view option) {
-    const auto id = config::findOptionId(option);
-    return id && config::optionDef(*id).validFor(config.command());
-}
-
 Repo openRepo(const config::Config& config, unsigned index) {
     Repo repo;
     repo.index = index;
@@ -33,8 +28,8 @@ Repo openRepo(const config::Config& config, unsigned index) {
         repo.cipherPass = config.getString("repo-cipher-pass", index);
     }
     storage::PosixOptions options;
-    if (commandHas(config, "neutral-umask")) options.neutralUmask = config.getBool("neutral-umask");
-    if (commandHas(config, "buffer-size")) options.bufferSize = config.getSize("buffer-size");
+    if (config.takes("neutral-umask")) options.neutralUmask = config.getBool("neutral-umask");
+    if (config.takes("buffer-size")) options.bufferSize = config.getSize("buffer-size");
     repo.storage = storage::makePosixStorage(config.getString("repo-path", index), options);
     return repo;
 }
@@ -43,7 +38,7 @@ Repo openRepo(const config::Config& config, unsigned index) {
 
 std::vector<Repo> openRepos(const config::Config& config) {
     std::vector<unsigned> indexes = config.repoIndexes();
-    if (commandHas(config, "repo") && config.has("repo")) {
+    if (config.takes("repo") && config.has("repo")) {
         const auto only = static_cast<unsigned>(config.getInt("repo"));
         if (std::find(indexes.begin(), indexes.end(), only) == indexes.end()) {
             throw Error(ErrorCode::OptionInvalidValue, fmt::format("repo{} is not configured", only))
