@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "command/archive/archive_files.h"
+#include "command/stanza/stanza.h"
 #include "common/crypto/background_sha1.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
@@ -61,17 +62,6 @@ void checkHeader(Source& source, const info::InfoPgData& stanza) {
     }
 }
 
-// The local cluster must be the one the stanza was created for.
-void checkCluster(const postgres::PgControl& control, const info::InfoPgData& stanza, const Repo& repo) {
-    const std::string version = postgres::pgVersionToString(control.version);
-    if (version != stanza.version || control.systemId != stanza.systemId) {
-        throw Error(ErrorCode::ArchiveMismatch,
-                    fmt::format("PostgreSQL version {}, system-id {} do not match {} stanza version {}, system-id {}",
-                                version, control.systemId, repo.name(), stanza.version, stanza.systemId))
-            .withHint("is this the correct stanza? After a major upgrade run stanza-upgrade");
-    }
-}
-
 // One repository's part of a push, prepared before any byte is written.
 struct Target {
     Repo* repo = nullptr;
@@ -88,7 +78,7 @@ struct Target {
 Target prepare(Source& source, Repo& repo, const PushOptions& options) {
     const info::ArchiveInfo archiveInfo =
         info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(options.stanza), repo.cipherPass);
-    if (options.pgControl) checkCluster(*options.pgControl, archiveInfo.current(), repo);
+    if (options.pgControl) stanza::checkCluster(archiveInfo.current(), *options.pgControl, repo);
     Target target{.repo = &repo, .cipherPass = archiveInfo.cipherPass()};
     target.dir = archiveFileDir(options.stanza, archiveInfo.archiveId(), source.name);
     if (postgres::isWalSegmentName(source.name)) {

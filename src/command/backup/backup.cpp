@@ -62,15 +62,6 @@ const info::BackupEntry* choosePrior(const info::BackupInfo& backupInfo, info::B
     return nullptr;
 }
 
-// Relation data may grow while the backup runs; WAL replay brings it up to date, so those files
-// are read only up to the size the manifest recorded (spec §4.5 read limit).
-bool readLimited(std::string_view name) {
-    for (const std::string_view prefix :
-         {"pg_data/base/", "pg_data/global/", "pg_data/pg_xact/", "pg_data/pg_multixact/", "pg_tblspc/"})
-        if (name.starts_with(prefix)) return name != "pg_data/global/pg_control";
-    return false;
-}
-
 // The path below PGDATA: tablespace files are reached through the pg_tblspc links.
 std::string pgRelativePath(std::string_view name) {
     if (name.starts_with("pg_data/")) return std::string(name.substr(8));
@@ -186,8 +177,9 @@ void copyFiles(info::Manifest& manifest, storage::Storage& pg, Repo& repo, const
         backup::BackupFileRequest request;
         request.pgPath = pgRelativePath(name);
         request.repoPath = backup::backupFileRepoPath(settings.stanza, manifest.data().label, name, manifest.data().compressType);
-        if (readLimited(name)) request.sizeLimit = file.size;
-        request.ignoreMissing = name != "pg_data/global/pg_control";
+        // Relation files may grow while the backup runs; WAL replay brings them up to date (§4.5).
+        if (info::manifestFileSizeLimited(name)) request.sizeLimit = file.size;
+        request.ignoreMissing = info::manifestFileMayVanish(name);
         request.compressType = manifest.data().compressType;
         request.compressLevel = compressLevel;
         request.cipherPass = manifest.data().cipherPass;
@@ -241,10 +233,11 @@ int runBackup(const config::Config& config) {
     Repo& repo = repos.front();  // --repo, or the lowest configured repository
     const std::string pgDataPath = *pgPath(config);
     const postgres::PgControl control = loadPgControl(config);
-    stanza::stanzaCheck(repo, settings.stanza, control);
     info::BackupInfo backupInfo = info::BackupInfo::load(*repo.storage, info::backupInfoPath(settings.stanza), repo.cipherPass);
     const info::ArchiveInfo archiveInfo =
         info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(settings.stanza), repo.cipherPass);
+    info::checkInfoMatch(archiveInfo, backupInfo);
+    stanza::checkCluster(archiveInfo.current(), control, repo);
 
     const info::BackupEntry* prior = nullptr;
     if (settings.type != info::BackupType::Full) {
@@ -358,24 +351,15 @@ int runBackup(const config::Config& config) {
         const db::PgBackupStop stop = client->backupStop();
         log::info("backup stop archive = {}, lsn = {}", stop.walSegmentName, postgres::lsnToString(stop.lsn));
         const std::int64_t stopTime = nowSeconds();
-        const auto storeText = [&](const std::string& name, const std::string& text) {
-            info::ManifestFile file;
-            file.name = name;
-            file.size = text.size();
-            file.timestamp = stopTime;
-            // Owned like the data directory, mode data-dir mode & 0644 (spec §4.4).
-            if (const info::ManifestPath* base = manifest.path("pg_data")) {
-                file.mode = base->mode & 0644;
-                file.user = base->user;
-                file.group = base->group;
-            }
+        const auto storeText = [&](std::string_view name, const std::string& text) {
+            const info::ManifestFile file = manifest.pgDataFile(name, text.size(), stopTime);
             manifest.fileAdd(file);
-            manifest.fileCopied(name, storeBytes(repo, backup::backupFileRepoPath(settings.stanza, label.label, name,
-                                                                                   data.compressType),
-                                                 text, manifest, compressLevel));
+            manifest.fileCopied(file.name, storeBytes(repo, backup::backupFileRepoPath(settings.stanza, label.label,
+                                                                                        file.name, data.compressType),
+                                                      text, manifest, compressLevel));
         };
-        storeText("pg_data/backup_label", stop.backupLabel);
-        if (stop.tablespaceMap) storeText("pg_data/tablespace_map", *stop.tablespaceMap);
+        storeText("backup_label", stop.backupLabel);
+        if (stop.tablespaceMap) storeText("tablespace_map", *stop.tablespaceMap);
         data.archiveStop = stop.walSegmentName;
         data.lsnStop = postgres::lsnToString(stop.lsn);
 

@@ -10,7 +10,6 @@
 #include "command/stanza/stanza.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "info/archive_info.h"
 #include "postgres/version.h"
 
 namespace pgark::command::check {
@@ -83,10 +82,8 @@ void checkStanza(db::PgClient& client, std::span<Repo> repos, const postgres::Pg
     checkSettings(settings, control, options);
     std::string archiveId;
     for (Repo& repo : repos) {
-        stanza::stanzaCheck(repo, options.stanza, control);
-        if (archiveId.empty())
-            archiveId = info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(options.stanza), repo.cipherPass)
-                            .archiveId();
+        const std::string repoArchiveId = stanza::stanzaCheck(repo, options.stanza, control);
+        if (archiveId.empty()) archiveId = repoArchiveId;
     }
     if (!options.archiveCheck || client.isInRecovery()) {
         log::info("WAL switch skipped: the cluster is a standby or archive-check is off");

@@ -27,21 +27,6 @@ bool exists(storage::Storage& storage, const std::string& path) {
     return storage.info(path, storage::InfoLevel::Exists).has_value();
 }
 
-// Both histories must list the same clusters under the same ids (spec §2.7).
-void checkHistoriesAgree(const info::ArchiveInfo& archiveInfo, const info::BackupInfo& backupInfo, const Repo& repo) {
-    const auto& archive = archiveInfo.history();
-    const auto& backup = backupInfo.history();
-    bool same = archive.size() == backup.size() && archiveInfo.current().id == backupInfo.current().id;
-    for (std::size_t i = 0; same && i < archive.size(); i++)
-        same = archive[i].id == backup[i].id && archive[i].systemId == backup[i].systemId &&
-               archive[i].version == backup[i].version;
-    if (!same) {
-        throw Error(ErrorCode::FileInvalid,
-                    fmt::format("archive.info and backup.info in {} describe different cluster histories", repo.name()))
-            .withHint("the repository may be corrupt or was changed by hand; compare the [db:history] sections");
-    }
-}
-
 void checkMatchesCluster(const info::InfoPgData& current, const postgres::PgControl& control, const Repo& repo,
                          const std::string& stanza) {
     const std::string version = postgres::pgVersionToString(control.version);
@@ -70,7 +55,7 @@ void createInRepo(Repo& repo, const std::string& stanza, const postgres::PgContr
     auto backupInfo = info::BackupInfo::loadIfExists(*repo.storage, backupPath, repo.cipherPass);
 
     if (archiveInfo && backupInfo) {
-        checkHistoriesAgree(*archiveInfo, *backupInfo, repo);
+        info::checkInfoMatch(*archiveInfo, *backupInfo);
         checkMatchesCluster(archiveInfo->current(), control, repo, stanza);
         repairCopies(repo, *archiveInfo, archivePath);
         repairCopies(repo, *backupInfo, backupPath);
@@ -109,18 +94,22 @@ void stanzaCreate(std::span<Repo> repos, const std::string& stanza, const postgr
     for (Repo& repo : repos) createInRepo(repo, stanza, control);
 }
 
-void stanzaCheck(Repo& repo, const std::string& stanza, const postgres::PgControl& control) {
-    const auto archiveInfo = info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(stanza), repo.cipherPass);
-    const auto backupInfo = info::BackupInfo::load(*repo.storage, info::backupInfoPath(stanza), repo.cipherPass);
-    checkHistoriesAgree(archiveInfo, backupInfo, repo);
+void checkCluster(const info::InfoPgData& current, const postgres::PgControl& control, const Repo& repo) {
     const std::string version = postgres::pgVersionToString(control.version);
-    if (archiveInfo.current().systemId != control.systemId || archiveInfo.current().version != version) {
+    if (version != current.version || control.systemId != current.systemId) {
         throw Error(ErrorCode::ArchiveMismatch,
                     fmt::format("PostgreSQL version {}, system-id {} do not match {} stanza version {}, system-id {}",
-                                version, control.systemId, repo.name(), archiveInfo.current().version,
-                                archiveInfo.current().systemId))
+                                version, control.systemId, repo.name(), current.version, current.systemId))
             .withHint("is this the correct stanza? After a major version upgrade run stanza-upgrade");
     }
+}
+
+std::string stanzaCheck(Repo& repo, const std::string& stanza, const postgres::PgControl& control) {
+    const auto archiveInfo = info::ArchiveInfo::load(*repo.storage, info::archiveInfoPath(stanza), repo.cipherPass);
+    const auto backupInfo = info::BackupInfo::load(*repo.storage, info::backupInfoPath(stanza), repo.cipherPass);
+    info::checkInfoMatch(archiveInfo, backupInfo);
+    checkCluster(archiveInfo.current(), control, repo);
+    return archiveInfo.archiveId();
 }
 
 void stanzaUpgrade(std::span<Repo> repos, const std::string& stanza, const postgres::PgControl& control) {
@@ -135,7 +124,7 @@ void stanzaUpgrade(std::span<Repo> repos, const std::string& stanza, const postg
         const bool backupCurrent =
             isCluster(backupInfo.current()) && backupInfo.current().catalogVersion == control.catalogVersion;
         if (archiveCurrent && backupCurrent) {
-            checkHistoriesAgree(archiveInfo, backupInfo, repo);
+            info::checkInfoMatch(archiveInfo, backupInfo);
             log::info("stanza '{}' on {} is already up to date", stanza, repo.name());
             continue;
         }
@@ -143,7 +132,7 @@ void stanzaUpgrade(std::span<Repo> repos, const std::string& stanza, const postg
         // is finished by running stanza-upgrade again.
         if (!archiveCurrent) archiveInfo.historyAdd(control.systemId, version);
         if (!backupCurrent) backupInfo.historyAdd(control.systemId, version, control.catalogVersion, control.controlVersion);
-        checkHistoriesAgree(archiveInfo, backupInfo, repo);
+        info::checkInfoMatch(archiveInfo, backupInfo);
         archiveInfo.save(*repo.storage, info::archiveInfoPath(stanza), repo.cipherPass);
         backupInfo.save(*repo.storage, info::backupInfoPath(stanza), repo.cipherPass);
         log::info("stanza '{}' on {} upgraded to PostgreSQL {} (archive id {})", stanza, repo.name(), version,

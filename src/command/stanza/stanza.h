@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command/repo.h"
+#include "info/info_pg.h"
 #include "postgres/pg_control.h"
 
 namespace pgark::command::stanza {
@@ -26,8 +27,13 @@ void stanzaUpgrade(std::span<Repo> repos, const std::string& stanza, const postg
 // stanza is stopped and PostgreSQL is not running.
 void stanzaDelete(std::span<Repo> repos, const std::string& stanza);
 
+// The local cluster must be the one the stanza's current history entry describes. Throws
+// Error(ArchiveMismatch) naming both, with a hint about stanza-upgrade.
+void checkCluster(const info::InfoPgData& current, const postgres::PgControl& control, const Repo& repo);
+
 // Loads both info files of one repository and checks they describe the same cluster history and
-// that the current entry matches `control`. Throws Error(FileInvalid) or Error(ArchiveMismatch).
-void stanzaCheck(Repo& repo, const std::string& stanza, const postgres::PgControl& control);
+// that the current entry matches `control`; returns the archive id WAL goes to ("15-1"). Throws
+// Error(FileInvalid) or Error(ArchiveMismatch).
+std::string stanzaCheck(Repo& repo, const std::string& stanza, const postgres::PgControl& control);
 
 }  // namespace pgark::command::stanza
