@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "command/commands.h"
+#include "command/local/local_pool.h"
 #include "command/help/help.h"
 #include "command/info/info.h"
 #include "command/version/version.h"
@@ -25,6 +26,7 @@ const Command kCommands[] = {
     {&config::commandDef(CommandId::Expire), &notImplemented},
     {&config::commandDef(CommandId::Help), &help::run},
     {&config::commandDef(CommandId::Info), &info::runInfo},
+    {&config::commandDef(CommandId::Local), &runLocal},
     {&config::commandDef(CommandId::Restore), &notImplemented},
     {&config::commandDef(CommandId::StanzaCreate), &runStanzaCreate},
     {&config::commandDef(CommandId::StanzaDelete), &runStanzaDelete},
@@ -61,8 +63,16 @@ namespace pgark::command {
 
 log::Settings logSettings(const config::Config& config) {
     log::Settings settings;
-    if (!config::commandDef(config.command()).readsConfig) return settings;
     auto level = [&](std::string_view name) { return *log::levelFromName(config.getString(name)); };
+    if (config.command() == config::CommandId::Local) {
+        // A worker: stdout is the protocol pipe, so it logs to stderr only, as its parent asked.
+        settings.console = log::Level::Off;
+        settings.stderrLevel = level("log-level-stderr");
+        settings.timestamp = config.getBool("log-timestamp");
+        settings.processId = static_cast<unsigned>(config.getInt("process"));
+        return settings;
+    }
+    if (!config::commandDef(config.command()).readsConfig) return settings;
     settings.console = level("log-level-console");
     settings.stderrLevel = level("log-level-stderr");
     settings.file = level("log-level-file");

@@ -5,10 +5,19 @@
 
 #include "common/error.h"
 #include "config/config.h"
-#include "storage/posix/posix_storage.h"
+#include "storage/factory.h"
 
 namespace pgark::command {
 namespace {
+
+storage::StorageSpec repoStorageSpec(const config::Config& config, unsigned index) {
+    storage::StorageSpec spec;
+    spec.type = config.getString("repo-type", index);
+    spec.fields["path"] = config.getString("repo-path", index);
+    if (config.takes("neutral-umask")) spec.fields["neutral-umask"] = config.getBool("neutral-umask") ? "y" : "n";
+    if (config.takes("buffer-size")) spec.fields["buffer-size"] = std::to_string(config.getSize("buffer-size"));
+    return spec;
+}
 
 Repo openRepo(const config::Config& config, unsigned index) {
     Repo repo;
@@ -27,10 +36,8 @@ Repo openRepo(const config::Config& config, unsigned index) {
         }
         repo.cipherPass = config.getString("repo-cipher-pass", index);
     }
-    storage::PosixOptions options;
-    if (config.takes("neutral-umask")) options.neutralUmask = config.getBool("neutral-umask");
-    if (config.takes("buffer-size")) options.bufferSize = config.getSize("buffer-size");
-    repo.storage = storage::makePosixStorage(config.getString("repo-path", index), options);
+    repo.spec = repoStorageSpec(config, index);
+    repo.storage = storage::makeStorage(repo.spec);
     return repo;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/factory.h"
 #include "storage/storage.h"
 
 namespace pgark::config {
@@ -20,6 +21,7 @@ struct Repo {
     unsigned index = 1;                        // the N of repo<N>
     std::unique_ptr<storage::Storage> storage; // rooted at repo<N>-path
     std::string cipherPass;                    // repo<N>-cipher-pass, "" when repo<N>-cipher-type=none
+    storage::StorageSpec spec;                 // how to open it again (worker processes get this through the pipe)
 
     std::string name() const { return "repo" + std::to_string(index); }
 };

@@ -17,6 +17,7 @@ constexpr CommandSet kBackup = commandBit(CommandId::Backup);
 constexpr CommandSet kCheck = commandBit(CommandId::Check);
 constexpr CommandSet kExpire = commandBit(CommandId::Expire);
 constexpr CommandSet kInfo = commandBit(CommandId::Info);
+constexpr CommandSet kLocal = commandBit(CommandId::Local);
 constexpr CommandSet kRestore = commandBit(CommandId::Restore);
 constexpr CommandSet kStanzaCreate = commandBit(CommandId::StanzaCreate);
 constexpr CommandSet kStanzaDelete = commandBit(CommandId::StanzaDelete);

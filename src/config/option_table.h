@@ -28,6 +28,7 @@ enum class CommandId : std::uint8_t {
     Expire,
     Help,
     Info,
+    Local,
     Restore,
     StanzaCreate,
     StanzaDelete,
@@ -37,7 +38,7 @@ enum class CommandId : std::uint8_t {
     Verify,
     Version,
 };
-inline constexpr std::size_t kCommandCount = 16;
+inline constexpr std::size_t kCommandCount = 17;
 
 struct CommandDef {
     CommandId id;

@@ -1,0 +1,150 @@
+// The backup file job on the wire. See file_job_protocol.h.
+#include "command/backup/file_job_protocol.h"
+
+#include "command/local/job_codec.h"
+#include "command/local/local_pool.h"
+#include "common/error.h"
+
+namespace pgark::command::backup {
+namespace {
+
+void addRequest(protocol::Message& out, const BackupFileRequest& request) {
+    out.addString(request.pgPath)
+        .addString(request.repoPath)
+        .addOptional(request.sizeLimit)
+        .addBool(request.ignoreMissing)
+        .addU64(static_cast<std::uint64_t>(request.compressType))
+        .addI64(request.compressLevel)
+        .addString(request.cipherPass)
+        .addBool(request.checksumPage)
+        .addBool(request.pageReRead)
+        .addOptional(request.lsnLimit ? std::optional<std::uint64_t>(*request.lsnLimit) : std::nullopt)
+        .addBool(request.delta.has_value());
+    if (request.delta) out.addString(request.delta->sha1).addU64(request.delta->size);
+    out.addBool(request.repoSyncPath);
+}
+
+BackupFileRequest readRequest(protocol::MessageReader& in) {
+    BackupFileRequest request;
+    request.pgPath = in.readString();
+    request.repoPath = in.readString();
+    request.sizeLimit = in.readOptionalU64();
+    request.ignoreMissing = in.readBool();
+    request.compressType = static_cast<compress::CompressType>(in.readU64());
+    request.compressLevel = static_cast<int>(in.readI64());
+    request.cipherPass = in.readString();
+    request.checksumPage = in.readBool();
+    request.pageReRead = in.readBool();
+    if (const auto lsn = in.readOptionalU64()) request.lsnLimit = *lsn;
+    if (in.readBool()) {
+        PriorFile prior;
+        prior.sha1 = in.readString();
+        prior.size = in.readU64();
+        request.delta = prior;
+    }
+    request.repoSyncPath = in.readBool();
+    return request;
+}
+
+void addPages(protocol::Message& out, const std::vector<std::uint32_t>& pages) {
+    out.addU64(pages.size());
+    for (const std::uint32_t page : pages) out.addU64(page);
+}
+
+std::vector<std::uint32_t> readPages(protocol::MessageReader& in) {
+    std::vector<std::uint32_t> pages(in.readU64());
+    for (std::uint32_t& page : pages) page = static_cast<std::uint32_t>(in.readU64());
+    return pages;
+}
+
+void addResult(protocol::Message& out, const BackupFileResult& result) {
+    out.addU64(static_cast<std::uint64_t>(result.result))
+        .addU64(result.size)
+        .addU64(result.sizeRepo)
+        .addString(result.sha1)
+        .addOptional(result.rck)
+        .addOptional(result.bundleOffset)
+        .addBool(result.pageChecksum.has_value());
+    if (result.pageChecksum) {
+        out.addBool(result.pageChecksum->valid).addBool(result.pageChecksum->aligned).addU64(result.pageChecksum->pagesChecked);
+        addPages(out, result.pageChecksum->errors);
+        addPages(out, result.pageChecksum->tolerated);
+    }
+}
+
+BackupFileResult readResult(protocol::MessageReader& in) {
+    BackupFileResult result;
+    const std::uint64_t kind = in.readU64();
+    if (kind > static_cast<std::uint64_t>(BackupCopyResult::Missing))
+        throwError(ErrorCode::Protocol, "backup file job replied with an unknown result {}", kind);
+    result.result = static_cast<BackupCopyResult>(kind);
+    result.size = in.readU64();
+    result.sizeRepo = in.readU64();
+    result.sha1 = in.readString();
+    result.rck = in.readOptionalString();
+    result.bundleOffset = in.readOptionalU64();
+    if (in.readBool()) {
+        io::PageChecksumResult pages;
+        pages.valid = in.readBool();
+        pages.aligned = in.readBool();
+        pages.pagesChecked = in.readU64();
+        pages.errors = readPages(in);
+        pages.tolerated = readPages(in);
+        result.pageChecksum = std::move(pages);
+    }
+    return result;
+}
+
+}  // namespace
+
+protocol::Job makeBackupFileJob(std::string key, const storage::StorageSpec& repo, const storage::StorageSpec& pg,
+                                const BackupJob& job) {
+    protocol::Job out{.key = std::move(key), .command = kJobBackupFile, .payload = {}};
+    addStorageSpec(out.payload, repo);
+    addStorageSpec(out.payload, pg);
+    out.payload.addOptional(job.bundlePath).addU64(job.files.size());
+    for (const BackupFileRequest& request : job.files) addRequest(out.payload, request);
+    return out;
+}
+
+std::vector<BackupFileResult> readBackupFileResults(const protocol::JobResult& result) {
+    protocol::MessageReader in = result.output().reader();
+    std::vector<BackupFileResult> results(in.readU64());
+    for (BackupFileResult& one : results) one = readResult(in);
+    in.expectEnd();
+    return results;
+}
+
+std::vector<BackupFileResult> runBackupJob(storage::Storage& pg, storage::Storage& repo, const BackupJob& job) {
+    std::vector<BackupFileResult> results;
+    results.reserve(job.files.size());
+    if (!job.bundlePath) {
+        for (const BackupFileRequest& request : job.files) results.push_back(backupFile(pg, repo, request));
+        return results;
+    }
+    // The bundle becomes visible only on commit; an exception destroys the stream uncommitted.
+    auto stream = repo.openWrite(*job.bundlePath, {.syncPath = false});
+    BundleSink sink{*stream, 0};
+    for (const BackupFileRequest& request : job.files) results.push_back(backupFile(pg, repo, request, &sink));
+    stream->commit();
+    return results;
+}
+
+protocol::HandlerEntry backupFileHandler() {
+    return {kJobBackupFile, [](protocol::MessageReader& in) {
+                storage::Storage& repo = workerStorage(readStorageSpec(in));
+                storage::Storage& pg = workerStorage(readStorageSpec(in));
+                BackupJob job;
+                job.bundlePath = in.readOptionalString();
+                job.files.resize(in.readU64());
+                for (BackupFileRequest& request : job.files) request = readRequest(in);
+                in.expectEnd();
+                const std::vector<BackupFileResult> results = runBackupJob(pg, repo, job);
+                protocol::Message reply;
+                reply.addU64(results.size());
+                for (const BackupFileResult& result : results) addResult(reply, result);
+                return reply;
+            }};
+}
+
+}  // namespace pgark::command::backup
