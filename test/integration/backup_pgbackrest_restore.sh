@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A pgark backup is a pgBackRest backup: full, then diff, then incr while pgbench writes, for each
-# compression type plain and two of them encrypted. The real pgbackrest 2.45 lists and verifies
+# compression type plain and two of them encrypted, and with process-max 3 + repo-bundle (tiny
+# bundles, so there are many) for lz4 plain and zst encrypted, and process-max 2 + repo-hardlink
+# for gz. The real pgbackrest 2.45 lists and verifies
 # pgark's repository, restores the newest backup (following its references to the diff and the
 # full), PostgreSQL starts on it and replays pgark's archive, and the data equals the source.
 source "$(dirname "$0")/lib/harness.sh"
@@ -8,10 +10,11 @@ command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scr
 PORT=$PGARK_TEST_PORT
 RPORT=$((PORT + 1))
 
-write_conf() { # write_conf REPO COMPRESS CIPHER(y/n)
+write_conf() { # write_conf REPO COMPRESS CIPHER(y/n) [EXTRA global option lines...]
   {
     printf '[global]\nrepo1-path=%s\ncompress-type=%s\nlog-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\n' "$1" "$2" "$T/log" "$T/lock"
     if [ "$3" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=backup-secret\n'; fi
+    local line; for line in "${@:4}"; do printf '%s\n' "$line"; done
     printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
   } >"$T/pgark.conf"
   chown "$PG_OWNER" "$T/pgark.conf"
@@ -25,40 +28,47 @@ pg_init "$T/pg" "$PORT" "$PGARK --config=$T/pgark.conf --stanza=main archive-pus
 pg_start "$T/pg"
 as_pg pgbench -q -i -s 2 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1
 
-for cipher in n y; do
-  for compress in lz4 zst gz none; do
-    # Keep the matrix affordable: every codec plain, two of them encrypted.
-    if [ "$cipher" = y ] && [ "$compress" != zst ] && [ "$compress" != gz ]; then continue; fi
-    step "compress=$compress encrypted=$cipher"
-    repo="$T/repo-$compress-$cipher"
-    write_conf "$repo" "$compress" "$cipher"
-    run stanza-create >/dev/null
-    labels=()
-    for type in full diff incr; do
-      as_pg pgbench -n -T 3 -c 2 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1 &
-      load=$!
-      run --type=$type --log-level-console=warn backup
-      wait $load
-      label=$(ls "$repo/backup/main" | grep -E '^[0-9]{8}-[0-9]{6}F' | sort | tail -1)
-      case "$type:$label" in full:*F|diff:*D|incr:*I) ;; *) fail "label $label is not a $type backup";; esac
-      labels+=("$label")
-    done
-    seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
-    state "$PORT" >"$T/expected"
-    out=$(pgbr info)
-    assert_contains "$out" "incr backup: ${labels[2]}"
-    assert_contains "$out" "diff backup: ${labels[1]}"
-    pgbr verify >/dev/null || fail "pgbackrest verify failed on pgark's repository"
-    # Restore the newest backup and replay to the end of the archive.
-    rm -rf "$T/restore"; mkdir -p "$T/restore"; chown "$PG_OWNER" "$T/restore"; chmod 700 "$T/restore"
-    pgbr --pg1-path="$T/restore" --type=default restore >/dev/null || fail "pgbackrest restore failed"
-    printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$T/restore/postgresql.auto.conf"
-    pg_start "$T/restore"
-    for i in $(seq 1 150); do [ "$(psql_q "$RPORT" "select pg_is_in_recovery()")" = f ] && break; sleep 0.2; done
-    got=$(state "$RPORT")
-    pg_stop "$T/restore"
-    assert_eq "$got" "$(cat "$T/expected")" "restored cluster differs from the source"
-    echo "    restored ${labels[2]}: $got"
+# Keep the matrix affordable: every codec plain, two of them encrypted, parallel variants of two.
+PAR="process-max=3 repo1-bundle=y repo1-bundle-size=1MiB repo1-bundle-limit=64KiB"
+cells=("lz4 n" "zst n" "gz n process-max=2 repo1-hardlink=y" "none n" "zst y" "gz y" "lz4 n $PAR" "zst y $PAR")
+for cell in "${cells[@]}"; do
+  read -r compress cipher extra <<<"$cell"
+  step "compress=$compress encrypted=$cipher $extra"
+  repo="$T/repo-$compress-$cipher-${extra:+par}"
+  # shellcheck disable=SC2086 # one option per word
+  write_conf "$repo" "$compress" "$cipher" $extra
+  run stanza-create >/dev/null
+  labels=()
+  for type in full diff incr; do
+    as_pg pgbench -n -T 3 -c 2 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1 &
+    load=$!
+    run --type=$type --log-level-console=warn backup
+    wait $load
+    label=$(ls "$repo/backup/main" | grep -E '^[0-9]{8}-[0-9]{6}F' | sort | tail -1)
+    case "$type:$label" in full:*F|diff:*D|incr:*I) ;; *) fail "label $label is not a $type backup";; esac
+    labels+=("$label")
   done
+  seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+  state "$PORT" >"$T/expected"
+  out=$(pgbr info)
+  assert_contains "$out" "incr backup: ${labels[2]}"
+  assert_contains "$out" "diff backup: ${labels[1]}"
+  pgbr verify >/dev/null || fail "pgbackrest verify failed on pgark's repository"
+  # Restore the newest backup and replay to the end of the archive.
+  rm -rf "$T/restore"; mkdir -p "$T/restore"; chown "$PG_OWNER" "$T/restore"; chmod 700 "$T/restore"
+  pgbr --pg1-path="$T/restore" --type=default restore >/dev/null || fail "pgbackrest restore failed"
+  printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$T/restore/postgresql.auto.conf"
+  pg_start "$T/restore"
+  for i in $(seq 1 150); do [ "$(psql_q "$RPORT" "select pg_is_in_recovery()")" = f ] && break; sleep 0.2; done
+  got=$(state "$RPORT")
+  pg_stop "$T/restore"
+  assert_eq "$got" "$(cat "$T/expected")" "restored cluster differs from the source"
+  echo "    restored ${labels[2]}: $got"
+  case "$extra" in
+    *bundle=y*) n=$(ls "$repo/backup/main/${labels[0]}/bundle" | wc -l)
+                [ "$n" -gt 1 ] || fail "expected several bundles in the full backup, found $n";;
+    *hardlink=y*) [ "$(stat -c %h "$repo/backup/main/${labels[2]}/pg_data/PG_VERSION.gz")" -ge 3 ] \
+                    || fail "PG_VERSION.gz of the incr is not hard-linked to the full and diff";;
+  esac
 done
 echo "PASS: $TEST_NAME"

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <ctime>
 #include <thread>
 
@@ -14,7 +15,10 @@
 #include "command/check/check.h"
 #include "command/cluster.h"
 #include "command/commands.h"
+#include "command/backup/backup_copy.h"
+#include "command/backup/backup_resume.h"
 #include "command/backup/file_job.h"
+#include "command/local/local_pool.h"
 #include "command/stanza/stanza.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
@@ -62,24 +66,6 @@ const info::BackupEntry* choosePrior(const info::BackupInfo& backupInfo, info::B
     return nullptr;
 }
 
-// The path below PGDATA: tablespace files are reached through the pg_tblspc links.
-std::string pgRelativePath(std::string_view name) {
-    if (name.starts_with("pg_data/")) return std::string(name.substr(8));
-    return std::string(name);  // "pg_tblspc/<oid>/PG_.../..."
-}
-
-std::string pageList(const std::vector<std::uint32_t>& pages) {
-    std::string text;
-    for (std::size_t i = 0; i < pages.size();) {
-        std::size_t j = i;
-        while (j + 1 < pages.size() && pages[j + 1] == pages[j] + 1) j++;
-        if (!text.empty()) text += ", ";
-        text += j == i ? std::to_string(pages[i]) : fmt::format("{}-{}", pages[i], pages[j]);
-        i = j + 1;
-    }
-    return text;
-}
-
 struct BackupSettings {
     std::string stanza;
     info::BackupType type = info::BackupType::Incr;
@@ -91,9 +77,58 @@ struct BackupSettings {
     int compressLevel = 6;
     std::optional<bool> checksumPage;
     bool delta = false;
+    bool resume = true;
+    unsigned processMax = 1;
+    bool bundle = false;
+    std::uint64_t bundleSize = 0;
+    std::uint64_t bundleLimit = 0;
+    bool hardlink = false;
     std::vector<std::string> excludes;
     std::map<std::string, std::string> annotations;
 };
+
+// Options of the repository the backup goes to (repo<N>-bundle, ...).
+void readRepoSettings(const config::Config& config, unsigned index, BackupSettings& settings) {
+    if (config.has("repo-block", index) && config.getBool("repo-block", index)) {
+        throw Error(ErrorCode::FeatureNotSupported, "repo-block (block incremental, beta) is not supported by pgark")
+            .withHint(fmt::format("run the backup with --no-repo{}-block", index));
+    }
+    settings.bundle = config.getBool("repo-bundle", index);
+    if (settings.bundle) {
+        settings.bundleSize = config.getSize("repo-bundle-size", index);
+        settings.bundleLimit = config.getSize("repo-bundle-limit", index);
+    }
+    settings.hardlink = config.has("repo-hardlink", index) && config.getBool("repo-hardlink", index);
+}
+
+// repo-hardlink (spec §1.4): every file this backup references from an earlier one is also
+// hard-linked into its own directory, so the directory looks like a full backup. Readers follow
+// the manifest's reference, so this is a convenience only.
+void hardlinkReferences(storage::Storage& repo, const std::string& stanza, info::Manifest& manifest) {
+    if (!repo.has(storage::Feature::HardLink)) return;
+    const std::string own = fmt::format("{}/{}", backupDir(stanza), manifest.data().label);
+    for (const std::string& path : manifest.repoLayout().paths) repo.pathCreate(own + "/" + path, std::nullopt);
+    for (const info::ManifestFile& file : manifest.files()) {
+        if (!file.reference || file.bundleId != 0) continue;
+        const info::RepoFileLocation from = manifest.repoFileLocation(stanza, file);
+        const std::string to = backup::backupFileRepoPath(stanza, manifest.data().label, file.name, manifest.data().compressType);
+        repo.remove(to, {});  // a resumed run may have linked it already
+        repo.linkCreate(from.path, to, true);
+    }
+}
+
+// Files were written without a directory fsync each; one sync per directory now, before the
+// manifest makes them part of a backup.
+void syncBackupPaths(storage::Storage& repo, const std::string& dir, const info::Manifest& manifest) {
+    if (!repo.has(storage::Feature::PathSync)) return;
+    std::set<std::string> dirs{dir, dir + "/bundle"};
+    for (const info::ManifestFile& file : manifest.files()) {
+        const auto slash = file.name.rfind('/');
+        if (slash != std::string::npos) dirs.insert(dir + "/" + file.name.substr(0, slash));
+    }
+    for (const std::string& path : dirs)
+        if (repo.info(path, storage::InfoLevel::Exists)) repo.pathSync(path);
+}
 
 BackupSettings readSettings(const config::Config& config) {
     BackupSettings settings;
@@ -110,10 +145,8 @@ BackupSettings readSettings(const config::Config& config) {
     settings.delta = config.getBool("delta");
     settings.excludes = config.getList("exclude");
     settings.annotations = config.getHash("annotation");
-    if (config.getBool("repo-bundle", 1)) {
-        throw Error(ErrorCode::FeatureNotSupported, "repo-bundle is not supported by this version of pgark yet")
-            .withHint("run the backup with --no-repo1-bundle");
-    }
+    settings.resume = config.getBool("resume");
+    settings.processMax = static_cast<unsigned>(config.getInt("process-max"));
     return settings;
 }
 
@@ -158,79 +191,17 @@ void saveHistoryManifest(Repo& repo, const std::string& stanza, const info::Mani
     output->commit();
 }
 
-void copyFiles(info::Manifest& manifest, storage::Storage& pg, Repo& repo, const BackupSettings& settings,
-               std::optional<postgres::Lsn> lsnStart, int compressLevel) {
-    std::vector<std::string> names;
-    std::uint64_t total = 0;
-    for (const info::ManifestFile& file : manifest.files())
-        if (file.copy || file.delta) {
-            names.push_back(file.name);
-            total += file.size;
-        }
-    // Largest first: the long copies start early and the small ones fill in at the end.
-    std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
-        return manifest.file(a)->size > manifest.file(b)->size;
-    });
-    std::uint64_t done = 0;
-    for (const std::string& name : names) {
-        const info::ManifestFile& file = *manifest.file(name);
-        backup::BackupFileRequest request;
-        request.pgPath = pgRelativePath(name);
-        request.repoPath = backup::backupFileRepoPath(settings.stanza, manifest.data().label, name, manifest.data().compressType);
-        // Relation files may grow while the backup runs; WAL replay brings them up to date (§4.5).
-        if (info::manifestFileSizeLimited(name)) request.sizeLimit = file.size;
-        request.ignoreMissing = info::manifestFileMayVanish(name);
-        request.compressType = manifest.data().compressType;
-        request.compressLevel = compressLevel;
-        request.cipherPass = manifest.data().cipherPass;
-        request.checksumPage = file.checksumPage.has_value();
-        request.lsnLimit = lsnStart;
-        request.repoSyncPath = false;
-        if (file.delta && file.reference) request.delta = backup::PriorFile{file.checksum, file.size};
-
-        const backup::BackupFileResult result = backup::backupFile(pg, *repo.storage, request);
-        done += file.size;
-        switch (result.result) {
-        case backup::BackupCopyResult::Missing:
-            log::detail("skip file removed by the database: {}", name);
-            manifest.fileRemove(name);
-            continue;
-        case backup::BackupCopyResult::Unchanged:
-            log::detail("match file from prior backup {} ({} bytes)", name, result.size);
-            continue;
-        case backup::BackupCopyResult::Copied:
-            break;
-        }
-        info::ManifestFileResult copied;
-        copied.size = result.size;
-        copied.sizeRepo = result.sizeRepo;
-        copied.checksum = result.sha1;
-        copied.repoChecksum = result.rck.value_or("");
-        if (result.pageChecksum) {
-            copied.checksumPage = result.pageChecksum->valid;
-            if (!result.pageChecksum->valid) {
-                std::vector<std::uint64_t> pages(result.pageChecksum->errors.begin(), result.pageChecksum->errors.end());
-                copied.checksumPageError = info::pageErrorList(pages);
-                log::warn("invalid page checksums found in file {} at pages {}", pg.describe(request.pgPath),
-                          pageList(result.pageChecksum->errors));
-            }
-        }
-        manifest.fileCopied(name, copied);
-        log::detail("backup file {} ({} bytes, {}%)", pg.describe(request.pgPath), result.size,
-                    total == 0 ? 100 : done * 100 / total);
-    }
-}
-
 }  // namespace
 
 int runBackup(const config::Config& config) {
     BackupSettings settings = readSettings(config);
     const std::string lockPath = config.getString("lock-path");
     lock::stopFileCheck(lockPath, settings.stanza);
-    const lock::Lock held = lock::Lock::acquire(lockPath, settings.stanza, lock::LockType::Backup, {});
+    lock::Lock held = lock::Lock::acquire(lockPath, settings.stanza, lock::LockType::Backup, {});
 
     auto repos = openRepos(config);
     Repo& repo = repos.front();  // --repo, or the lowest configured repository
+    readRepoSettings(config, repo.index, settings);
     const std::string pgDataPath = *pgPath(config);
     const postgres::PgControl control = loadPgControl(config);
     info::BackupInfo backupInfo = info::BackupInfo::load(*repo.storage, info::backupInfoPath(settings.stanza), repo.cipherPass);
@@ -247,6 +218,31 @@ int runBackup(const config::Config& config) {
             settings.type = info::BackupType::Full;
         }
     }
+    std::optional<info::Manifest> priorManifest;
+    compress::CompressType compressType = settings.compressType;
+    int compressLevel = settings.compressLevel;
+    if (prior) {
+        priorManifest = info::loadManifest(*repo.storage, info::manifestPath(settings.stanza, prior->label()),
+                                           backupInfo.cipherPass());
+        // A backup set keeps one compression type: what the prior used (spec §4.2).
+        if (priorManifest->data().compressType != settings.compressType) {
+            log::warn("{} backup cannot alter compress-type option to '{}', reset to value in {}",
+                      info::backupTypeName(settings.type), compress::compressTypeName(settings.compressType), prior->label());
+            compressType = priorManifest->data().compressType;
+            compressLevel = priorManifest->data().optionCompressLevel
+                                ? static_cast<int>(*priorManifest->data().optionCompressLevel)
+                                : compress::compressLevelRange(compressType).defaultLevel;
+        }
+    }
+    // An unfinished backup is resumed (same label, its intact files kept) or removed (§4.7).
+    std::optional<info::Manifest> resumed = backup::resumeFind(
+        *repo.storage, settings.stanza, backupInfo,
+        {.resume = settings.resume,
+         .type = settings.type,
+         .prior = prior ? std::optional(prior->label()) : std::nullopt,
+         .compressType = compressType,
+         .bundle = settings.bundle},
+        backupInfo.cipherPass());
 
     std::unique_ptr<db::PgConnection> connection;
     std::optional<db::PgClient> client;
@@ -265,10 +261,14 @@ int runBackup(const config::Config& config) {
     }
 
     // The label comes from the start time and must sort after every label in the repository.
-    const std::int64_t startTime = nowSeconds();
-    const info::BackupLabel label = info::backupLabelCreate(settings.type, prior ? prior->label() : std::string(),
-                                                            startTime, existingLabels(repo, settings.stanza, backupInfo));
-    while (nowSeconds() < label.time) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    info::BackupLabel label;
+    if (resumed) {
+        label = info::BackupLabel{.label = resumed->data().label, .time = nowSeconds()};
+    } else {
+        label = info::backupLabelCreate(settings.type, prior ? prior->label() : std::string(), nowSeconds(),
+                                        existingLabels(repo, settings.stanza, backupInfo));
+        while (nowSeconds() < label.time) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 
     std::optional<db::PgBackupStart> start;
     if (client) {
@@ -285,7 +285,7 @@ int runBackup(const config::Config& config) {
                                             .pgDataPath = pgDataPath,
                                             .online = settings.online,
                                             .checksumPage = checksumPage,
-                                            .bundle = false,
+                                            .bundle = settings.bundle,
                                             .excludes = settings.excludes};
     if (client) {
         std::map<unsigned, std::string> tablespaces;
@@ -303,12 +303,12 @@ int runBackup(const config::Config& config) {
     data.optionBackupStandby = false;
     data.optionBufferSize = config.getSize("buffer-size");
     data.optionChecksumPage = checksumPage;
-    data.compressType = settings.compressType;
-    data.optionCompressLevel = settings.compressLevel;
+    data.compressType = compressType;
+    data.optionCompressLevel = compressLevel;
     data.optionCompressLevelNetwork = config.getInt("compress-level-network");
-    data.optionHardlink = false;
+    data.optionHardlink = settings.hardlink;
     data.optionOnline = settings.online;
-    data.optionProcessMax = static_cast<unsigned>(config.getInt("process-max"));
+    data.optionProcessMax = settings.processMax;
     data.annotations = settings.annotations;
     if (start) {
         data.archiveStart = start->walSegmentName;
@@ -320,21 +320,10 @@ int runBackup(const config::Config& config) {
     // Give the walk's last second time to pass, so a file changed in it is caught by delta.
     const std::int64_t copyStart = nowSeconds() + (settings.online ? 1 : 0);
     manifest.buildValidate(settings.delta, copyStart);
-    int compressLevel = settings.compressLevel;
-    if (prior) {
-        const info::Manifest priorManifest = info::loadManifest(
-            *repo.storage, info::manifestPath(settings.stanza, prior->label()), backupInfo.cipherPass());
-        // A backup set keeps one compression type: what the prior used (spec §4.2).
-        if (priorManifest.data().compressType != settings.compressType) {
-            log::warn("{} backup cannot alter compress-type option to '{}', reset to value in {}",
-                      info::backupTypeName(settings.type), compress::compressTypeName(settings.compressType), prior->label());
-            data.compressType = priorManifest.data().compressType;
-            compressLevel = priorManifest.data().optionCompressLevel
-                                ? static_cast<int>(*priorManifest.data().optionCompressLevel)
-                                : compress::compressLevelRange(data.compressType).defaultLevel;
-            data.optionCompressLevel = compressLevel;
-        }
-        manifest.buildIncr(priorManifest, settings.type, data.archiveStart);
+    if (priorManifest) {
+        manifest.buildIncr(*priorManifest, settings.type, data.archiveStart);
+    } else if (resumed) {
+        data.cipherPass = resumed->data().cipherPass;  // the files already stored were encrypted with it
     } else if (!repo.cipherPass.empty()) {
         data.cipherPass = crypto::cipherPassGenerate();  // a new file passphrase for every backup set
     }
@@ -344,8 +333,38 @@ int runBackup(const config::Config& config) {
 
     const std::string manifestFile = info::manifestPath(settings.stanza, label.label);
     // Only the .copy exists until the end: the directory is an unfinished backup, never a valid one.
+    if (resumed) {
+        const std::vector<std::string> keep = backup::resumeCandidates(manifest, *resumed);
+        backup::resumeClean(*repo.storage, settings.stanza, label.label, keep);
+    }
     info::saveManifestCopy(*repo.storage, manifestFile, manifest, backupInfo.cipherPass());
-    copyFiles(manifest, *pgStorage, repo, settings, start ? std::optional(start->lsn) : std::nullopt, compressLevel);
+
+    backup::CopyOptions copyOptions{.stanza = settings.stanza,
+                                    .compressLevel = compressLevel,
+                                    .lsnStart = start ? std::optional(start->lsn) : std::nullopt,
+                                    .processMax = settings.processMax,
+                                    .bundle = settings.bundle,
+                                    .bundleSize = settings.bundleSize,
+                                    .bundleLimit = settings.bundleLimit,
+                                    .manifestSaveThreshold = config.getSize("manifest-save-threshold"),
+                                    .repo = repo.spec,
+                                    .pg = storage::StorageSpec{.type = "posix", .fields = {{"path", pgDataPath}}},
+                                    .resumed = resumed ? &*resumed : nullptr};
+    unsigned lastProgress = 0;
+    const backup::CopyHooks hooks{
+        .startPool = [&](unsigned workers) { return startLocalPool(config, workers); },
+        .saveManifest = [&] { info::saveManifestCopy(*repo.storage, manifestFile, manifest, backupInfo.cipherPass()); },
+        // info shows it as "backup/expire running - N% complete"; rewrite the lock file only when it changes.
+        .progress =
+            [&](double percent) {
+                const auto now = static_cast<unsigned>(percent * 100);
+                if (now == lastProgress) return;
+                lastProgress = now;
+                held.percentComplete(percent);
+            },
+    };
+    backup::copyFiles(manifest, *pgStorage, copyOptions, hooks);
+    if (settings.hardlink) hardlinkReferences(*repo.storage, settings.stanza, manifest);
 
     if (client) {
         const db::PgBackupStop stop = client->backupStop();
@@ -372,7 +391,7 @@ int runBackup(const config::Config& config) {
         }
     }
     data.timestampStop = nowSeconds();
-    repo.storage->pathSync(backupDir(settings.stanza) + "/" + label.label);
+    syncBackupPaths(*repo.storage, backupDir(settings.stanza) + "/" + label.label, manifest);
 
     // Commit: manifest (.copy then main), history manifest, latest, backup.info, archive.info.
     manifest.validate(true);

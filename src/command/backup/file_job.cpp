@@ -100,6 +100,24 @@ std::optional<BackupFileResult> checkUnchanged(storage::Storage& pg, const Backu
     return BackupFileResult{.result = BackupCopyResult::Unchanged, .size = hashed->size, .sha1 = hashed->sha1};
 }
 
+// Resume: is the repository file an interrupted run left still exactly what its manifest said?
+// The stored bytes are hashed as they are (no decryption or decompression needed: `rck`, or the
+// checksum itself for a plain file, is the sha1 of the stored bytes).
+bool repoFileIntact(storage::Storage& repo, const BackupFileRequest& request) {
+    const PriorFile& expected = *request.resume;
+    auto stream = repo.openRead(request.repoPath, {.ignoreMissing = true});
+    if (!stream) return false;
+    crypto::Sha1Hasher hasher;
+    std::vector<std::byte> buffer(bufferSizeFor(expected.size));
+    std::uint64_t size = 0;
+    for (std::size_t n; (n = stream->read(buffer)) != 0;) {
+        hasher.update({buffer.data(), n});
+        size += n;
+        if (size > expected.size) return false;
+    }
+    return size == expected.size && hasher.finalHex() == expected.sha1;
+}
+
 // The page re-read for the checksum filter: the same file, opened again at the page.
 io::PageReRead pageReReader(storage::Storage& pg, const std::string& pgPath) {
     return [&pg, &pgPath](std::uint64_t offset, io::MutableByteView out) -> std::size_t {
@@ -133,12 +151,16 @@ std::string_view backupCopyResultName(BackupCopyResult result) noexcept {
         return "unchanged";
     case BackupCopyResult::Missing:
         return "missing";
+    case BackupCopyResult::Resumed:
+        return "resumed";
     }
     return "unknown";
 }
 
 BackupFileResult backupFile(storage::Storage& pg, storage::Storage& repo, const BackupFileRequest& request,
                             BundleSink* bundle) {
+    if (request.resume && bundle == nullptr && repoFileIntact(repo, request))
+        return {.result = BackupCopyResult::Resumed};
     if (request.delta) {
         if (auto unchanged = checkUnchanged(pg, request)) return *unchanged;
     }

@@ -53,6 +53,10 @@ struct BackupFileRequest {
     // Delta backup: when the file still has exactly this size and sha1 it is not copied (the manifest
     // keeps its reference to the prior backup).
     std::optional<PriorFile> delta;
+    // Resume: repoPath already holds this file from an interrupted run of the same backup. When
+    // its stored bytes still have this size and sha1 it is kept as it is (result Resumed);
+    // otherwise the file is copied again over it. Not used with a bundle.
+    std::optional<PriorFile> resume;
     bool repoSyncPath = true;    // fsync the repository directory after each file (false: caller syncs once)
 };
 
@@ -69,15 +73,16 @@ enum class BackupCopyResult {
     Copied,     // stored in the repository (or, for an empty file in a bundle, nothing to store)
     Unchanged,  // delta: same size and sha1 as the prior copy, not stored again
     Missing,    // removed since the manifest was built: not an error, drop it from the manifest
+    Resumed,    // resume: the repository copy left by an interrupted backup is intact and kept
 };
 
-std::string_view backupCopyResultName(BackupCopyResult result) noexcept;  // "copied", "unchanged", "missing"
+std::string_view backupCopyResultName(BackupCopyResult result) noexcept;  // "copied", "unchanged", "missing", "resumed"
 
 struct BackupFileResult {
     BackupCopyResult result = BackupCopyResult::Copied;
     std::uint64_t size = 0;      // bytes read from PostgreSQL: the manifest `size`
-    std::uint64_t sizeRepo = 0;  // bytes stored: the manifest `repo-size` (0 for Unchanged and Missing)
-    std::string sha1;            // of the bytes read: the manifest `checksum` ("" for Missing)
+    std::uint64_t sizeRepo = 0;  // bytes stored: the manifest `repo-size` (0 for Unchanged, Missing, Resumed)
+    std::string sha1;            // of the bytes read: the manifest `checksum` ("" for Missing and Resumed)
     std::optional<std::string> rck;  // sha1 of the stored bytes, only when compressed or encrypted
     std::optional<io::PageChecksumResult> pageChecksum;  // when checksumPage and the file was copied
     std::optional<std::uint64_t> bundleOffset;           // the segment's `bno`; nullopt when nothing went to a bundle

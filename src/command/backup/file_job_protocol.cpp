@@ -21,6 +21,8 @@ void addRequest(protocol::Message& out, const BackupFileRequest& request) {
         .addOptional(request.lsnLimit ? std::optional<std::uint64_t>(*request.lsnLimit) : std::nullopt)
         .addBool(request.delta.has_value());
     if (request.delta) out.addString(request.delta->sha1).addU64(request.delta->size);
+    out.addBool(request.resume.has_value());
+    if (request.resume) out.addString(request.resume->sha1).addU64(request.resume->size);
     out.addBool(request.repoSyncPath);
 }
 
@@ -41,6 +43,12 @@ BackupFileRequest readRequest(protocol::MessageReader& in) {
         prior.sha1 = in.readString();
         prior.size = in.readU64();
         request.delta = prior;
+    }
+    if (in.readBool()) {
+        PriorFile stored;
+        stored.sha1 = in.readString();
+        stored.size = in.readU64();
+        request.resume = stored;
     }
     request.repoSyncPath = in.readBool();
     return request;
@@ -75,7 +83,7 @@ void addResult(protocol::Message& out, const BackupFileResult& result) {
 BackupFileResult readResult(protocol::MessageReader& in) {
     BackupFileResult result;
     const std::uint64_t kind = in.readU64();
-    if (kind > static_cast<std::uint64_t>(BackupCopyResult::Missing))
+    if (kind > static_cast<std::uint64_t>(BackupCopyResult::Resumed))
         throwError(ErrorCode::Protocol, "backup file job replied with an unknown result {}", kind);
     result.result = static_cast<BackupCopyResult>(kind);
     result.size = in.readU64();
@@ -126,6 +134,11 @@ std::vector<BackupFileResult> runBackupJob(storage::Storage& pg, storage::Storag
     auto stream = repo.openWrite(*job.bundlePath, {.syncPath = false});
     BundleSink sink{*stream, 0};
     for (const BackupFileRequest& request : job.files) results.push_back(backupFile(pg, repo, request, &sink));
+    // Every file vanished or was unchanged: an empty bundle would only be litter.
+    if (sink.offset == 0) {
+        stream->abort();
+        return results;
+    }
     stream->commit();
     return results;
 }

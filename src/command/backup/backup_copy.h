@@ -1,0 +1,53 @@
+// The copy phase of a backup (spec §4.7 step 5): turns the files the manifest says to copy into
+// jobs (one per file, or one per bundle of small files, §4.6), runs them on `process-max` local
+// workers, largest first, and applies every reply to the manifest on the caller's thread: the
+// parent is the manifest's only writer. Progress is logged per file, reported through the
+// backup lock, and the manifest is saved as backup.manifest.copy every manifest-save-threshold
+// bytes so an interrupted backup can be resumed. A worker that dies or a file that fails (after
+// the worker's own job-retry attempts) ends the copy with an Error; nothing waits forever.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "info/manifest.h"
+#include "postgres/types.h"
+#include "protocol/pool.h"
+#include "storage/factory.h"
+
+namespace pgark::command::backup {
+
+struct CopyOptions {
+    std::string stanza;
+    int compressLevel = 0;                  // for the manifest's compress type
+    std::optional<postgres::Lsn> lsnStart;  // online backups: page checksum LSN limit
+    unsigned processMax = 1;
+    bool bundle = false;                    // repo-bundle
+    std::uint64_t bundleSize = 0;           // repo-bundle-size: a bundle closes once it holds this much
+    std::uint64_t bundleLimit = 0;          // repo-bundle-limit: larger files are stored on their own
+    std::uint64_t manifestSaveThreshold = 0;  // manifest-save-threshold, bytes
+    storage::StorageSpec repo;              // reopened by each worker
+    storage::StorageSpec pg;
+    // An interrupted run of this backup (same label): its files that are listed here with a
+    // checksum, unchanged in size and timestamp, are checked in the repository and kept if intact.
+    const pgark::info::Manifest* resumed = nullptr;
+};
+
+struct CopyHooks {
+    std::function<protocol::WorkerPool(unsigned workers)> startPool;
+    std::function<void()> saveManifest;            // writes backup.manifest.copy
+    std::function<void(double percent)> progress;  // 0..100, after each finished job
+};
+
+// The names (relative to the backup's directory) of the repository files a resume keeps a
+// chance on: what copyFiles() will check rather than copy. Everything else in the directory of
+// the interrupted run is stale and should be removed before copying.
+std::vector<std::string> resumeCandidates(const pgark::info::Manifest& manifest, const pgark::info::Manifest& resumed);
+
+// Copies every file marked copy or delta. `pgDescribe` only names files in log lines.
+void copyFiles(pgark::info::Manifest& manifest, storage::Storage& pgDescribe, const CopyOptions& options,
+               const CopyHooks& hooks);
+
+}  // namespace pgark::command::backup
