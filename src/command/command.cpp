@@ -27,7 +27,7 @@ const Command kCommands[] = {
     {&config::commandDef(CommandId::Help), &help::run},
     {&config::commandDef(CommandId::Info), &info::runInfo},
     {&config::commandDef(CommandId::Local), &runLocal},
-    {&config::commandDef(CommandId::Restore), &notImplemented},
+    {&config::commandDef(CommandId::Restore), &runRestore},
     {&config::commandDef(CommandId::StanzaCreate), &runStanzaCreate},
     {&config::commandDef(CommandId::StanzaDelete), &runStanzaDelete},
     {&config::commandDef(CommandId::StanzaUpgrade), &runStanzaUpgrade},

@@ -17,5 +17,6 @@ int runStanzaDelete(const config::Config& config);
 int runStart(const config::Config& config);
 int runStop(const config::Config& config);
 int runBackup(const config::Config& config);
+int runRestore(const config::Config& config);
 
 }  // namespace pgark::command

@@ -1,0 +1,311 @@
+// restore: a backup set from the repository into pg1-path, in the order of spec §9.2, so that an
+// interrupted restore can never be started by PostgreSQL (global/pg_control is removed first and
+// renamed into place last) and can be finished by running it again with --delta (the manifest
+// copy in PGDATA/backup.manifest marks a half-restored directory). The parent owns the manifest
+// and decides; `local` workers (process-max of them) copy the files, largest first.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "command/cluster.h"
+#include "command/commands.h"
+#include "command/info/info.h"
+#include "command/local/local_pool.h"
+#include "command/repo.h"
+#include "command/restore/backup_set.h"
+#include "command/restore/file_job.h"
+#include "command/restore/file_job_protocol.h"
+#include "command/restore/recovery.h"
+#include "command/restore/target.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "info/backup_info.h"
+#include "info/manifest.h"
+#include "storage/factory.h"
+
+namespace pgark::command {
+namespace {
+
+using restore::RestoreDelta;
+
+constexpr std::string_view kPgControl = "pg_data/global/pg_control";
+constexpr std::string_view kPgControlTemp = "global/pg_control.pgbackrest.tmp";
+
+std::int64_t nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string localTime(std::int64_t seconds) {
+    const std::time_t time = seconds;
+    std::tm parts{};
+    ::localtime_r(&time, &parts);
+    char text[32];
+    std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &parts);
+    return text;
+}
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+void syncDirectory(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd == -1) throwSys(ErrorCode::PathOpen, errno, fmt::format("unable to open path '{}' for sync", path));
+    const int rc = ::fsync(fd);
+    const int error = errno;
+    ::close(fd);
+    if (rc == -1) throwSys(ErrorCode::PathSync, error, fmt::format("unable to sync path '{}'", path));
+}
+
+// The path below pg1-path (tablespace files are reached through their pg_tblspc/<oid> links).
+std::string pgRelativePath(std::string_view name) {
+    if (name == kPgControl) return std::string(kPgControlTemp);
+    if (name.starts_with("pg_data/")) return std::string(name.substr(8));
+    return std::string(name);
+}
+
+storage::StorageSpec posixSpec(const std::string& path) {
+    return {.type = "posix", .fields = {{"path", path}}};
+}
+
+// Jobs in the order they are handed out: largest first, so the long copies start early and the
+// small ones fill the gaps at the end.
+class FileJobs final : public protocol::JobSource {
+public:
+    void add(protocol::Job job, std::uint64_t size) { jobs_.push_back({std::move(job), size}); }
+    void sort() {
+        std::stable_sort(jobs_.begin(), jobs_.end(), [](const Entry& a, const Entry& b) { return a.size > b.size; });
+    }
+    std::optional<protocol::Job> next(unsigned) override {
+        if (next_ == jobs_.size()) return std::nullopt;
+        return std::move(jobs_[next_++].job);
+    }
+    std::size_t count() const noexcept { return jobs_.size(); }
+
+private:
+    struct Entry {
+        protocol::Job job;
+        std::uint64_t size;
+    };
+    std::vector<Entry> jobs_;
+    std::size_t next_ = 0;
+};
+
+struct Settings {
+    std::string stanza;
+    std::string pgPath;
+    bool delta = false;
+    bool force = false;
+    unsigned processMax = 1;
+    restore::BackupSetRequest set;
+};
+
+Settings readSettings(const config::Config& config) {
+    Settings settings;
+    settings.stanza = config.getString("stanza");
+    const std::optional<std::string> path = pgPath(config);
+    if (!path)
+        throw Error(ErrorCode::OptionRequired, "restore command requires option: pg1-path")
+            .withHint("set pg1-path to the data directory to restore into");
+    settings.pgPath = *path;
+    while (settings.pgPath.size() > 1 && settings.pgPath.back() == '/') settings.pgPath.pop_back();
+    settings.delta = config.getBool("delta");
+    settings.force = config.getBool("force");
+    settings.processMax = static_cast<unsigned>(config.getInt("process-max"));
+    settings.set.set = config.getString("set");
+    settings.set.type = config.getString("type");
+    if (config.has("target")) settings.set.target = config.getString("target");
+    return settings;
+}
+
+// Step 1 of §9.2: never write under a running cluster, and only clean a directory that looks like
+// one PostgreSQL (or an interrupted restore) used.
+void checkDestination(Settings& settings) {
+    if (exists(settings.pgPath + "/postmaster.pid"))
+        throw Error(ErrorCode::PgRunning, "unable to restore while PostgreSQL is running")
+            .withHint(fmt::format("presence of 'postmaster.pid' in '{}' indicates PostgreSQL is running.\n"
+                                  "HINT: remove 'postmaster.pid' only if PostgreSQL is not running.",
+                                  settings.pgPath));
+    if ((settings.delta || settings.force) && exists(settings.pgPath) && !exists(settings.pgPath + "/PG_VERSION") &&
+        !exists(settings.pgPath + "/backup.manifest")) {
+        log::warn("--delta or --force specified but unable to find 'PG_VERSION' or 'backup.manifest' in '{}' to "
+                  "confirm that this is a valid $PGDATA directory. --delta and --force have been disabled and if any "
+                  "files exist in the destination directories the restore will be aborted.",
+                  settings.pgPath);
+        settings.delta = settings.force = false;
+    }
+}
+
+struct Loaded {
+    std::vector<Repo> repos;
+    std::vector<std::optional<pgark::info::BackupInfo>> infos;
+    std::size_t repo = 0;
+    std::string label;
+};
+
+Loaded chooseBackup(const config::Config& config, const Settings& settings) {
+    Loaded loaded;
+    loaded.repos = openRepos(config);
+    std::vector<restore::RepoBackups> candidates;
+    for (Repo& repo : loaded.repos) {
+        try {
+            loaded.infos.push_back(
+                pgark::info::BackupInfo::loadIfExists(*repo.storage, pgark::info::backupInfoPath(settings.stanza), repo.cipherPass));
+        } catch (const Error& error) {
+            if (loaded.repos.size() == 1) throw;
+            log::warn("{}: {} [{:03}]: {}", repo.name(), "unable to load backup.info", error.exitCode(), error.what());
+            loaded.infos.emplace_back();
+        }
+    }
+    for (std::size_t i = 0; i < loaded.repos.size(); i++)
+        candidates.push_back({loaded.repos[i].index, loaded.infos[i] ? &*loaded.infos[i] : nullptr});
+    const restore::BackupSetChoice choice = restore::chooseBackupSet(candidates, settings.set);
+    loaded.repo = choice.repo;
+    loaded.label = choice.label;
+    return loaded;
+}
+
+}  // namespace
+
+int runRestore(const config::Config& config) {
+    Settings settings = readSettings(config);
+    checkDestination(settings);
+
+    Loaded loaded = chooseBackup(config, settings);
+    Repo& repo = loaded.repos[loaded.repo];
+    const pgark::info::BackupInfo& backupInfo = *loaded.infos[loaded.repo];
+    const pgark::info::BackupEntry& entry = *backupInfo.backup(loaded.label);
+    log::info("{}: restore backup set {}, recovery will start at {}", repo.name(), loaded.label,
+              localTime(entry.timestampStart()));
+
+    pgark::info::Manifest manifest =
+        pgark::info::loadManifest(*repo.storage, pgark::info::manifestPath(settings.stanza, loaded.label), backupInfo.cipherPass());
+    if (manifest.data().label != loaded.label)
+        throw Error(ErrorCode::FileInvalid, fmt::format("requested backup '{}' and manifest label '{}' do not match",
+                                                        loaded.label, manifest.data().label))
+            .withHint("the backup directory was renamed or copied: restore it under its own label");
+    manifest.validate(false);
+
+    restore::remapTargets(manifest, {.pgPath = settings.pgPath,
+                                     .tablespaceMap = config.getHash("tablespace-map"),
+                                     .tablespaceMapAll = config.has("tablespace-map-all")
+                                                             ? std::optional(config.getString("tablespace-map-all"))
+                                                             : std::nullopt,
+                                     .linkMap = config.getHash("link-map"),
+                                     .linkAll = config.getBool("link-all")});
+    // Validates every recovery option before anything is written.
+    const restore::RecoveryPlan plan = restore::planRecovery(config, manifest);
+    const bool preserve = plan.type == "preserve";
+
+    // tablespace_map would make PostgreSQL recreate the links of the backed-up host; the links
+    // were made from the (remapped) manifest instead. preserve keeps the recovery settings in place.
+    manifest.fileRemove("pg_data/tablespace_map");
+    std::vector<std::string> keep{"pg_data/backup.manifest"};
+    if (preserve) {
+        manifest.fileRemove("pg_data/postgresql.auto.conf");
+        for (const char* name : {"pg_data/postgresql.auto.conf", "pg_data/recovery.signal", "pg_data/standby.signal"})
+            keep.emplace_back(name);
+    }
+
+    const restore::RestorePaths paths(manifest);
+    if (!settings.delta && !settings.force) restore::checkTargetsEmpty(manifest, paths, preserve);
+
+    // An async archive-get queue of the old cluster would feed it stale WAL.
+    if (config.has("spool-path")) {
+        std::error_code ignored;
+        std::filesystem::remove_all(
+            std::filesystem::path(config.getString("spool-path")) / "archive" / settings.stanza / "in", ignored);
+    }
+
+    // From here on the directory is not startable until the very end.
+    if (::unlink((settings.pgPath + "/global/pg_control").c_str()) == -1 && errno != ENOENT)
+        throwSys(ErrorCode::FileRemove, errno, fmt::format("unable to remove '{}/global/pg_control'", settings.pgPath));
+    const restore::Ownership owners(settings.pgPath);
+    if (settings.delta || settings.force) restore::cleanTargets(manifest, paths, owners, keep);
+    restore::createPathsAndLinks(manifest, paths, owners);
+
+    const storage::StorageSpec pgSpec = posixSpec(settings.pgPath);
+    auto pg = storage::makeStorage(pgSpec);
+    storage::writeText(*pg, pgark::info::kManifestFile, pgark::info::renderManifest(manifest), {.mode = mode_t{0600}});
+
+    const RestoreDelta delta = settings.delta ? (settings.force ? RestoreDelta::Timestamp : RestoreDelta::Checksum)
+                                              : RestoreDelta::Off;
+    FileJobs jobs;
+    std::uint64_t total = 0;
+    for (const pgark::info::ManifestFile& file : manifest.files()) {
+        const pgark::info::RepoFileLocation location = manifest.repoFileLocation(settings.stanza, file);
+        restore::RestoreFileRequest request;
+        request.repoPath = location.path;
+        request.repoOffset = location.offset;
+        request.repoSize = location.limit;
+        request.compressType = manifest.data().compressType;
+        request.cipherPass = manifest.data().cipherPass;
+        request.pgPath = pgRelativePath(file.name);
+        request.size = file.size;
+        request.sha1 = file.size == 0 ? std::string(pgark::info::kSha1Empty) : file.checksum;
+        request.mtime = file.timestamp;
+        request.mode = file.mode;
+        request.delta = delta;
+        request.copyStartTime = manifest.data().timestampCopyStart;
+        request.syncFile = true;
+        request.syncPath = false;  // every path is synced once at the end
+        storage::StorageSpec spec = pgSpec;
+        // A file link kept by --link-all/--link-map: written in the link's destination directory.
+        if (const pgark::info::ManifestTarget* target = manifest.target(file.name); target != nullptr && target->file) {
+            const std::string destination = paths.targetRoot(*target);
+            spec = posixSpec(std::filesystem::path(destination).parent_path().string());
+            request.pgPath = *target->file;
+        }
+        total += file.size;
+        jobs.add(restore::makeRestoreFileJob(file.name, repo.spec, spec, request), file.size);
+    }
+    jobs.sort();
+    log::info("restore {} files ({}) with {} process{}", jobs.count(), command::info::formatSize(total), settings.processMax,
+              settings.processMax == 1 ? "" : "es");
+
+    std::uint64_t done = 0;
+    {
+        protocol::WorkerPool pool = startLocalPool(config, settings.processMax);
+        pool.run(jobs, [&](protocol::JobResult&& result) {
+            const restore::RestoreFileResult restored = restore::readRestoreFileResult(result);
+            const pgark::info::ManifestFile& file = *manifest.file(result.key);
+            const std::string path = file.name == kPgControl ? settings.pgPath + "/" + std::string(kPgControlTemp)
+                                                             : paths.absolute(file.name);
+            owners.apply(path, file.user, file.group);
+            done += file.size;
+            const unsigned percent = total == 0 ? 100 : static_cast<unsigned>(done * 100 / total);
+            if (restored.result == restore::RestoreCopyResult::Kept)
+                log::detail("restore file {} - exists and matches backup ({}, {}%)", path, command::info::formatSize(file.size),
+                            percent);
+            else
+                log::detail("restore file {} ({}, {}%){}", path, command::info::formatSize(file.size), percent,
+                            file.size == 0 ? "" : " checksum " + file.checksum);
+        });
+    }
+
+    restore::writeRecovery(*pg, plan, nowSeconds());
+
+    // The end: the marker goes, everything is durable, and only then does pg_control appear.
+    pg->remove(pgark::info::kManifestFile, {});
+    for (const pgark::info::ManifestPath& path : manifest.paths()) {
+        if (path.name == "pg_tblspc") continue;
+        syncDirectory(manifest.target(path.name) && manifest.target(path.name)->tablespaceId != 0
+                          ? manifest.target(path.name)->path
+                          : paths.absolute(path.name));
+    }
+    log::info("restore global/pg_control (performed last to ensure aborted restores cannot be started)");
+    if (std::rename((settings.pgPath + "/" + std::string(kPgControlTemp)).c_str(),
+                    (settings.pgPath + "/global/pg_control").c_str()) == -1)
+        throwSys(ErrorCode::FileMove, errno, fmt::format("unable to move '{}' into place", kPgControlTemp));
+    syncDirectory(settings.pgPath + "/global");
+
+    log::info("restore size = {}, file total = {}", command::info::formatSize(total), manifest.files().size());
+    return 0;
+}
+
+}  // namespace pgark::command
