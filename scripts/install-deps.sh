@@ -13,8 +13,11 @@ PACKAGES=(
   catch2 libfmt-dev
   # tests: a real PostgreSQL 15, the real pgBackRest 2.45 as an oracle, the codec command-line tools
   postgresql-15 postgresql-client-15 pgbackrest
-  gzip bzip2 lz4 zstd openssl util-linux procps python3 bc
+  gzip bzip2 lz4 zstd openssl util-linux procps python3 bc curl
 )
+# The local S3 test server (test/s3/s3-server.sh) runs on node and installs with npm. A node from
+# elsewhere (nodesource ships npm inside its nodejs package) is kept: Debian's npm would conflict.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

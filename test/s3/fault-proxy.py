@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""fault-proxy.py: a TLS proxy for tests that sits between pgark and the local S3 test server and
+injects failures. Loopback only, bounded (it exits after --lifetime seconds or --max-requests).
+
+  fault-proxy.py --port P --cert C --key K --upstream-port U --log FILE [--fail RULE]...
+
+RULE is METHOD:COUNT:STATUS:CODE, e.g. "PUT:2:503:SlowDown": the first COUNT requests with that
+method ("any" = every method) get STATUS with an S3 XML error CODE instead of being forwarded.
+Everything else is forwarded unchanged (headers included, so SigV4 signatures still verify).
+Each request is logged as "<METHOD> <path> <status> forwarded|injected". The certificate it serves
+is the caller's choice, which is how tests offer a certificate for the wrong host name.
+"""
+import argparse
+import http.client
+import http.server
+import ssl
+import sys
+import threading
+import time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--port", type=int, required=True)
+parser.add_argument("--cert", required=True)
+parser.add_argument("--key", required=True)
+parser.add_argument("--upstream-port", type=int, required=True)
+parser.add_argument("--log", required=True)
+parser.add_argument("--fail", action="append", default=[])
+parser.add_argument("--lifetime", type=float, default=600)
+parser.add_argument("--max-requests", type=int, default=20000)
+args = parser.parse_args()
+
+rules = []
+for rule in args.fail:
+    method, count, status, code = rule.split(":")
+    rules.append({"method": method.upper(), "left": int(count), "status": int(status), "code": code})
+lock = threading.Lock()
+handled = 0
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_):
+        pass
+
+    def record(self, status, how):
+        with lock:
+            with open(args.log, "a") as log:
+                log.write(f"{self.command} {self.path} {status} {how}\n")
+
+    def injected(self):
+        with lock:
+            for rule in rules:
+                if rule["left"] > 0 and rule["method"] in ("ANY", self.command):
+                    rule["left"] -= 1
+                    return rule
+        return None
+
+    def handle_one(self):
+        global handled
+        with lock:
+            handled += 1
+            if handled > args.max_requests:
+                self.send_error(503, "proxy request limit reached")
+                return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        rule = self.injected()
+        if rule:
+            reply = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{rule["code"]}</Code>'
+                     f"<Message>injected by fault-proxy</Message></Error>").encode()
+            self.send_response(rule["status"])
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply)
+            self.record(rule["status"], "injected")
+            return
+        upstream = http.client.HTTPSConnection("127.0.0.1", args.upstream_port, timeout=30,
+                                               context=ssl._create_unverified_context())
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        upstream.request(self.command, self.path, body=body if body or self.command in ("PUT", "POST") else None,
+                         headers=headers)
+        response = upstream.getresponse()
+        data = response.read()
+        self.send_response(response.status, response.reason)
+        for name, value in response.getheaders():
+            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else
+                         response.getheader("Content-Length", "0"))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        upstream.close()
+        self.record(response.status, "forwarded")
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_one
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(args.cert, args.key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.daemon_threads = True
+threading.Thread(target=server.serve_forever, daemon=True).start()
+time.sleep(args.lifetime)
+print("fault-proxy: lifetime over", file=sys.stderr)
+server.shutdown()
