@@ -10,12 +10,40 @@
 namespace pgark::command {
 namespace {
 
+// The S3 settings of repo<N>; secrets go into the spec (and through the worker pipe), never argv.
+void addS3Fields(const config::Config& config, unsigned index, storage::StorageSpec& spec) {
+    if (const std::string keyType = config.getString("repo-s3-key-type", index); keyType != "shared") {
+        throw Error(ErrorCode::FeatureNotSupported,
+                    fmt::format("repo{}-s3-key-type={} is not supported by this version of pgark", index, keyType))
+            .withHint(fmt::format("use repo{0}-s3-key-type=shared with repo{0}-s3-key and repo{0}-s3-key-secret", index));
+    }
+    const auto copy = [&](const char* option, const char* field) {
+        if (config.has(option, index)) spec.fields[field] = config.getString(option, index);
+    };
+    copy("repo-s3-bucket", "bucket");
+    copy("repo-s3-endpoint", "endpoint");
+    copy("repo-s3-region", "region");
+    copy("repo-s3-key", "key");
+    copy("repo-s3-key-secret", "key-secret");
+    copy("repo-s3-token", "token");
+    copy("repo-s3-uri-style", "uri-style");
+    copy("repo-storage-ca-file", "ca-file");
+    copy("repo-storage-ca-path", "ca-path");
+    copy("repo-storage-host", "host");
+    spec.fields["port"] = std::to_string(config.getInt("repo-storage-port", index));
+    spec.fields["verify-tls"] = config.getBool("repo-storage-verify-tls", index) ? "y" : "n";
+    if (config.has("repo-storage-upload-chunk-size", index))
+        spec.fields["upload-chunk-size"] = std::to_string(config.getSize("repo-storage-upload-chunk-size", index));
+    if (config.takes("io-timeout")) spec.fields["io-timeout-ms"] = std::to_string(config.getTime("io-timeout").count());
+}
+
 storage::StorageSpec repoStorageSpec(const config::Config& config, unsigned index) {
     storage::StorageSpec spec;
     spec.type = config.getString("repo-type", index);
     spec.fields["path"] = config.getString("repo-path", index);
     if (config.takes("neutral-umask")) spec.fields["neutral-umask"] = config.getBool("neutral-umask") ? "y" : "n";
     if (config.takes("buffer-size")) spec.fields["buffer-size"] = std::to_string(config.getSize("buffer-size"));
+    if (spec.type == "s3") addS3Fields(config, index, spec);
     return spec;
 }
 
@@ -23,10 +51,10 @@ Repo openRepo(const config::Config& config, unsigned index) {
     Repo repo;
     repo.index = index;
     const std::string type = config.getString("repo-type", index);
-    if (type != "posix" && type != "cifs") {
+    if (type != "posix" && type != "cifs" && type != "s3") {
         throw Error(ErrorCode::FeatureNotSupported,
                     fmt::format("repo{}-type={} is not supported by this version of pgark", index, type))
-            .withHint("use a posix repository; S3 support is being added");
+            .withHint("use a posix or s3 repository");
     }
     if (config.getString("repo-cipher-type", index) == "aes-256-cbc") {
         if (!config.has("repo-cipher-pass", index)) {

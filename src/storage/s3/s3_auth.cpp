@@ -1,0 +1,140 @@
+// SigV4 signing. See s3_auth.h.
+#include "storage/s3/s3_auth.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/http/http.h"
+
+namespace pgark::storage::s3 {
+namespace {
+
+std::string hex(const unsigned char* data, std::size_t size) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(size * 2, '0');
+    for (std::size_t i = 0; i < size; ++i) {
+        out[2 * i] = kHex[data[i] >> 4];
+        out[2 * i + 1] = kHex[data[i] & 15];
+    }
+    return out;
+}
+
+std::string digest(const EVP_MD* md, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(data.data(), data.size(), out, &size, md, nullptr) != 1)
+        throwError(ErrorCode::Crypto, "unable to compute a message digest");
+    return std::string(reinterpret_cast<const char*>(out), size);
+}
+
+std::string hmac(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+             data.size(), out, &size) == nullptr)
+        throwError(ErrorCode::Crypto, "unable to compute HMAC-SHA256");
+    return std::string(reinterpret_cast<const char*>(out), size);
+}
+
+// Header values are trimmed and inner runs of spaces folded to one.
+std::string trimmed(std::string_view value) {
+    std::string out;
+    bool space = false;
+    for (const char c : value) {
+        if (c == ' ' || c == '\t') {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
+}
+
+std::string signedHeaderNames(const std::map<std::string, std::string>& headers) {
+    std::string names;
+    for (const auto& [name, value] : headers) names += (names.empty() ? "" : ";") + name;
+    return names;
+}
+
+std::string scope(std::string_view date, const SigV4Credentials& credentials) {
+    return fmt::format("{}/{}/{}/aws4_request", date, credentials.region, credentials.service);
+}
+
+}  // namespace
+
+std::string amzDate(std::chrono::system_clock::time_point time) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+    return text;
+}
+
+std::string sha256Hex(std::string_view data) {
+    const std::string raw = digest(EVP_sha256(), data);
+    return hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
+std::string md5Base64(std::string_view data) {
+    const std::string raw = digest(EVP_md5(), data);
+    unsigned char out[64];
+    const int size = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(size));
+}
+
+std::string canonicalQuery(std::vector<std::pair<std::string, std::string>> parameters) {
+    for (auto& [name, value] : parameters) {
+        name = http::uriEncode(name, false);
+        value = http::uriEncode(value, false);
+    }
+    std::sort(parameters.begin(), parameters.end());
+    std::string out;
+    for (const auto& [name, value] : parameters) out += fmt::format("{}{}={}", out.empty() ? "" : "&", name, value);
+    return out;
+}
+
+std::string canonicalRequest(std::string_view method, std::string_view encodedPath, std::string_view query,
+                             const std::map<std::string, std::string>& headers, std::string_view payloadHash) {
+    std::string out = fmt::format("{}\n{}\n{}\n", method, encodedPath, query);
+    for (const auto& [name, value] : headers) out += fmt::format("{}:{}\n", name, trimmed(value));
+    out += fmt::format("\n{}\n{}", signedHeaderNames(headers), payloadHash);
+    return out;
+}
+
+std::string stringToSign(std::string_view amzDateTime, const SigV4Credentials& credentials,
+                         std::string_view canonicalRequestText) {
+    return fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", amzDateTime, scope(amzDateTime.substr(0, 8), credentials),
+                       sha256Hex(canonicalRequestText));
+}
+
+std::string signingKey(const SigV4Credentials& credentials, std::string_view date) {
+    const std::string dateKey = hmac("AWS4" + credentials.secretKey, date);
+    const std::string regionKey = hmac(dateKey, credentials.region);
+    const std::string serviceKey = hmac(regionKey, credentials.service);
+    return hmac(serviceKey, "aws4_request");
+}
+
+std::string authorization(const SigV4Credentials& credentials, std::string_view method, std::string_view encodedPath,
+                          std::string_view query, const std::map<std::string, std::string>& headers,
+                          std::string_view payloadHash) {
+    const auto dateHeader = headers.find("x-amz-date");
+    if (dateHeader == headers.end() || dateHeader->second.size() < 8 || !headers.contains("host"))
+        throwError(ErrorCode::Assert, "a SigV4 request needs host and x-amz-date headers");
+    const std::string& when = dateHeader->second;
+    const std::string toSign = stringToSign(when, credentials, canonicalRequest(method, encodedPath, query, headers, payloadHash));
+    const std::string signature = hmac(signingKey(credentials, std::string_view(when).substr(0, 8)), toSign);
+    return fmt::format("AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={},Signature={}", credentials.accessKey,
+                       scope(std::string_view(when).substr(0, 8), credentials), signedHeaderNames(headers),
+                       hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
+}
+
+}  // namespace pgark::storage::s3

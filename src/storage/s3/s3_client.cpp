@@ -1,0 +1,80 @@
+// S3Client. See s3_client.h.
+#include "storage/s3/s3_client.h"
+
+#include "common/http/xml.h"
+#include "storage/s3/s3_auth.h"
+
+namespace pgark::storage::s3 {
+
+S3Client::S3Client(S3Options options) : options_(std::move(options)) {
+    if (!options_.transport) options_.transport = http::makeCurlTransport(options_.http);
+    if (options_.clock == nullptr) options_.clock = &systemClock();
+}
+
+std::string S3Client::hostHeader() const {
+    std::string host = options_.pathStyle ? options_.endpoint : options_.bucket + "." + options_.endpoint;
+    if (options_.port != 443) host += ":" + std::to_string(options_.port);
+    return host;
+}
+
+std::string S3Client::encodedPath(const std::string& key) const {
+    const std::string encoded = http::uriEncode(key, true);
+    return options_.pathStyle ? "/" + options_.bucket + "/" + encoded : "/" + encoded;
+}
+
+std::string S3Client::describe(const S3Call& call) const {
+    const std::string query = canonicalQuery(call.query);
+    return call.method + " " + encodedPath(call.key) + (query.empty() ? "" : "?" + query);
+}
+
+http::HttpResponse S3Client::send(const S3Call& call) {
+    const std::string path = encodedPath(call.key);
+    const std::string query = canonicalQuery(call.query);
+    const std::string payloadHash = sha256Hex(call.body);
+    const std::string host = hostHeader();
+    const SigV4Credentials credentials{options_.accessKey, options_.secretKey, options_.region, "s3"};
+    const auto build = [&] {
+        std::map<std::string, std::string> headers = call.headers;
+        headers["host"] = host;
+        headers["x-amz-date"] = amzDate(options_.clock->now());
+        headers["x-amz-content-sha256"] = payloadHash;
+        if (!options_.securityToken.empty()) headers["x-amz-security-token"] = options_.securityToken;
+        http::HttpRequest request;
+        request.method = call.method;
+        request.url = "https://" + host + path + (query.empty() ? "" : "?" + query);
+        request.body = call.body;
+        const std::string signature = authorization(credentials, call.method, path, query, headers, payloadHash);
+        for (auto& [name, value] : headers) request.headers.emplace_back(name, value);
+        request.headers.emplace_back("authorization", signature);
+        if (!call.body.empty() || call.method == "PUT" || call.method == "POST")
+            request.headers.emplace_back("content-length", std::to_string(call.body.size()));
+        return request;
+    };
+    return http::performWithRetry(*options_.transport, build, options_.retry, *options_.clock, describe(call));
+}
+
+Error S3Client::failure(ErrorCode code, std::string_view what, const S3Call& call,
+                        const http::HttpResponse& response) const {
+    std::string message = fmt::format("{}: S3 request {} failed: HTTP {}", what, describe(call), response.status);
+    if (!response.reason.empty()) message += " " + response.reason;
+    std::string s3Code;
+    if (!response.body.empty()) {
+        try {
+            const http::XmlDocument reply = http::XmlDocument::parse(response.body, "S3 error reply");
+            s3Code = reply.root().childText("Code");
+            const std::string s3Message = reply.root().childText("Message");
+            if (!s3Code.empty()) message += ": " + s3Code;
+            if (!s3Message.empty()) message += ": " + s3Message;
+        } catch (const Error&) {
+            // Not S3's XML (a proxy's HTML page, say): the status says enough.
+        }
+    }
+    Error error(code, message);
+    if (response.status == 403 || s3Code == "SignatureDoesNotMatch" || s3Code == "InvalidAccessKeyId")
+        error.withHint("check repo-s3-key, repo-s3-key-secret (and repo-s3-token) and repo-s3-region");
+    else if (s3Code == "NoSuchBucket")
+        error.withHint("check repo-s3-bucket and repo-s3-uri-style");
+    return error;
+}
+
+}  // namespace pgark::storage::s3

@@ -1,0 +1,142 @@
+// S3 write stream: single PUT or multipart upload. See s3_write.h.
+#include "storage/s3/s3_write.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/http/xml.h"
+#include "common/log.h"
+#include "storage/s3/s3_auth.h"
+
+namespace pgark::storage::s3 {
+namespace {
+
+class S3WriteStream final : public io::WriteStream {
+public:
+    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name)
+        : client_(std::move(client)), key_(std::move(key)), name_(std::move(name)),
+          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)) {}
+    ~S3WriteStream() override { abort(); }
+    S3WriteStream(const S3WriteStream&) = delete;
+    S3WriteStream& operator=(const S3WriteStream&) = delete;
+
+    void write(io::ByteView data) override {
+        if (ended_) throwError(ErrorCode::Assert, "write to file '{}' after commit or abort", name_);
+        try {
+            while (!data.empty()) {
+                if (buffer_.capacity() < chunkSize_) buffer_.reserve(chunkSize_);
+                const std::size_t n = std::min(data.size(), chunkSize_ - buffer_.size());
+                buffer_.append(reinterpret_cast<const char*>(data.data()), n);
+                data = data.subspan(n);
+                // A full chunk goes up only once more data follows: a file of exactly one chunk
+                // is still a single PUT.
+                if (buffer_.size() == chunkSize_ && !data.empty()) uploadPart();
+            }
+        } catch (...) {
+            failed_ = true;
+            abort();
+            throw;
+        }
+    }
+
+    void commit() override {
+        if (failed_) throwError(ErrorCode::FileWrite, "unable to commit file '{}' after a failed write", name_);
+        if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", name_);
+        try {
+            if (uploadId_.empty()) {
+                const S3Call call{.method = "PUT", .key = key_, .headers = {{"content-md5", md5Base64(buffer_)}}, .body = buffer_};
+                const http::HttpResponse response = client_->send(call);
+                if (response.status != 200) throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to write file '{}'", name_), call, response);
+            } else {
+                if (!buffer_.empty()) uploadPart();
+                complete();
+            }
+        } catch (...) {
+            abort();
+            throw;
+        }
+        ended_ = true;
+        buffer_ = std::string();
+    }
+
+    void abort() noexcept override {
+        if (ended_) return;
+        ended_ = true;
+        buffer_ = std::string();
+        if (uploadId_.empty()) return;
+        // Best effort: an upload left behind is invisible (no object appears) and a bucket
+        // lifecycle rule can reap it; the failure that led here is what the caller must see.
+        try {
+            const S3Call call{.method = "DELETE", .key = key_, .query = {{"uploadId", uploadId_}}};
+            const http::HttpResponse response = client_->send(call);
+            if (response.status == 405 || response.status == 501)
+                log::detail("the S3 server cannot abort the upload of file '{}' (HTTP {}); its parts stay unlisted",
+                            name_, response.status);
+            else if (response.status != 204 && response.status != 200 && response.status != 404)
+                log::warn("{}", client_->failure(ErrorCode::FileWrite, fmt::format("unable to abort upload of file '{}'", name_), call, response).message());
+        } catch (const std::exception& error) {
+            log::warn("unable to abort upload of file '{}': {}", name_, error.what());
+        }
+        uploadId_.clear();
+    }
+
+private:
+    void start() {
+        const S3Call call{.method = "POST", .key = key_, .query = {{"uploads", ""}}};
+        const http::HttpResponse response = client_->send(call);
+        if (response.status != 200)
+            throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to start upload of file '{}'", name_), call, response);
+        uploadId_ = http::XmlDocument::parse(response.body, "S3 upload reply").root().childText("UploadId");
+        if (uploadId_.empty()) throwError(ErrorCode::Format, "S3 started an upload of file '{}' without an upload id", name_);
+    }
+
+    void uploadPart() {
+        if (uploadId_.empty()) start();
+        const std::string number = std::to_string(etags_.size() + 1);
+        const S3Call call{.method = "PUT",
+                          .key = key_,
+                          .query = {{"partNumber", number}, {"uploadId", uploadId_}},
+                          .headers = {{"content-md5", md5Base64(buffer_)}},
+                          .body = buffer_};
+        const http::HttpResponse response = client_->send(call);
+        if (response.status != 200)
+            throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to upload part {} of file '{}'", number, name_), call, response);
+        const std::string etag = response.header("etag");
+        if (etag.empty()) throwError(ErrorCode::Format, "S3 returned no ETag for part {} of file '{}'", number, name_);
+        etags_.push_back(etag);
+        buffer_.clear();
+    }
+
+    void complete() {
+        std::string body = "<CompleteMultipartUpload>";
+        for (std::size_t i = 0; i < etags_.size(); ++i)
+            body += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", i + 1, http::xmlEscape(etags_[i]));
+        body += "</CompleteMultipartUpload>";
+        const S3Call call{.method = "POST", .key = key_, .query = {{"uploadId", uploadId_}}, .body = body};
+        const http::HttpResponse response = client_->send(call);
+        // S3 may answer 200 and still report an error in the body (the reply streams while it works).
+        bool failed = response.status != 200;
+        if (!failed) failed = http::XmlDocument::parse(response.body, "S3 completion reply").root().name() == "Error";
+        if (failed)
+            throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to complete upload of file '{}'", name_), call, response);
+        uploadId_.clear();
+    }
+
+    std::shared_ptr<S3Client> client_;
+    std::string key_;
+    std::string name_;
+    std::size_t chunkSize_;
+    std::string buffer_;
+    std::string uploadId_;             // "" until a multipart upload starts
+    std::vector<std::string> etags_;   // one per uploaded part, in order
+    bool ended_ = false;
+    bool failed_ = false;              // a write failed: the upload is gone and commit must fail
+};
+
+}  // namespace
+
+std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name) {
+    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name));
+}
+
+}  // namespace pgark::storage::s3

@@ -1,0 +1,217 @@
+// S3Storage over a scripted transport: request layout (keys, URL styles, signing headers), retries
+// with back-off on 5xx/SlowDown/network errors but never on 4xx, error messages that name the
+// request, status and S3 code without credentials, and multipart upload abort on failure.
+// The driver against a real server: s3_server_test.cpp.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/io/stream.h"
+#include "common/log.h"
+#include "fake/fake_clock.h"
+#include "fake/scripted_http.h"
+#include "storage/s3/s3_storage.h"
+
+namespace {
+
+using namespace pgark;
+
+constexpr const char* kSecret = "very-secret-key-0123";
+
+struct Fixture {
+    std::shared_ptr<test::ScriptedHttp> http = std::make_shared<test::ScriptedHttp>();
+    test::FakeClock clock;
+    std::vector<std::string> logged;
+
+    Fixture() {
+        log::Settings settings;
+        settings.console = log::Level::Detail;
+        settings.timestamp = false;
+        log::init(settings);
+        log::setTestSink([this](std::string_view line) { logged.emplace_back(line); });
+    }
+    ~Fixture() {
+        log::setTestSink(nullptr);
+        log::init({});
+    }
+
+    std::unique_ptr<storage::Storage> make(bool pathStyle = true, std::size_t chunk = 5 * 1024 * 1024) {
+        storage::S3Options options;
+        options.bucket = "bucket";
+        options.endpoint = "s3.example.com";
+        options.region = "eu-west-1";
+        options.accessKey = "AKIDEXAMPLE";
+        options.secretKey = kSecret;
+        options.securityToken = "session-token";
+        options.pathStyle = pathStyle;
+        options.root = "/pgbackrest";
+        options.uploadChunkSize = chunk;
+        options.transport = http;
+        options.clock = &clock;
+        return storage::makeS3Storage(options);
+    }
+};
+
+std::string errorXml(const std::string& code, const std::string& message) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message +
+           "</Message></Error>";
+}
+
+template <class F>
+ErrorCode thrown_code(F&& call) {
+    try {
+        call();
+    } catch (const Error& error) {
+        return error.code();
+    }
+    return ErrorCode::Assert;
+}
+
+}  // namespace
+
+TEST_CASE("S3Storage lays out keys and signs requests as S3 expects", "[unit][s3]") {
+    Fixture f;
+    SECTION("path style: /bucket/<repo-path>/<file>, with SigV4 and the session token") {
+        auto s3 = f.make(true);
+        f.http->reply(200);
+        storage::writeText(*s3, "/archive/main/archive.info", "text", {});
+        const auto& request = f.http->requests().at(0);
+        CHECK(request.method == "PUT");
+        CHECK(request.url == "https://s3.example.com/bucket/pgbackrest/archive/main/archive.info");
+        CHECK(request.header("host") == "s3.example.com");
+        CHECK(request.header("x-amz-security-token") == "session-token");
+        CHECK(request.header("x-amz-date") == "20231114T221320Z");
+        CHECK_THAT(request.header("authorization"),
+                   Catch::StartsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/eu-west-1/s3/aws4_request,"));
+        CHECK(request.body == "text");
+        for (const auto& [name, value] : request.headers) CHECK_THAT(value, !Catch::Contains(kSecret));
+    }
+    SECTION("host style: the bucket in the host name") {
+        auto s3 = f.make(false);
+        f.http->reply(404);
+        CHECK_FALSE(s3->info("backup/main/backup.info", storage::InfoLevel::Basic));
+        CHECK(f.http->requests().at(0).url == "https://bucket.s3.example.com/pgbackrest/backup/main/backup.info");
+        CHECK(f.http->requests().at(0).method == "HEAD");
+    }
+    SECTION("a listing asks for the prefix below the repository path, one level with a delimiter") {
+        auto s3 = f.make(true);
+        f.http->reply(200,
+                      "<ListBucketResult><IsTruncated>false</IsTruncated>"
+                      "<Contents><Key>pgbackrest/archive/main/archive.info</Key><Size>12</Size>"
+                      "<LastModified>2026-12-04T17:30:00.000Z</LastModified></Contents>"
+                      "<CommonPrefixes><Prefix>pgbackrest/archive/main/15-1/</Prefix></CommonPrefixes>"
+                      "</ListBucketResult>");
+        std::vector<storage::FileInfo> entries;
+        s3->list("archive/main", {}, [&](const storage::FileInfo& entry) { entries.push_back(entry); });
+        CHECK(f.http->requests().at(0).url ==
+              "https://s3.example.com/bucket/?delimiter=%2F&list-type=2&prefix=pgbackrest%2Farchive%2Fmain%2F");
+        REQUIRE(entries.size() == 2);
+        CHECK(entries[0].name == "archive.info");
+        CHECK(entries[0].size == 12);
+        CHECK(entries[0].mtime == 1'796'405'400);
+        CHECK(entries[1].name == "15-1");
+        CHECK(entries[1].type == storage::FileType::Path);
+    }
+}
+
+TEST_CASE("S3Storage retries 5xx, SlowDown and network errors with growing delays", "[unit][s3]") {
+    Fixture f;
+    auto s3 = f.make();
+    SECTION("503 SlowDown twice, then success") {
+        f.http->reply(503, errorXml("SlowDown", "Please reduce your request rate."))
+            .reply(503, errorXml("SlowDown", "Please reduce your request rate."))
+            .reply(200);
+        storage::writeText(*s3, "file", "x", {});
+        CHECK(f.http->requests().size() == 3);
+        CHECK(f.clock.sleepCount() == 2);
+        // Jitter keeps each delay within [half, all] of 100 ms, then 200 ms.
+        CHECK(f.clock.slept() >= std::chrono::milliseconds(150));
+        CHECK(f.clock.slept() <= std::chrono::milliseconds(300));
+        REQUIRE(f.logged.size() == 2);
+        CHECK_THAT(f.logged[0], Catch::StartsWith("DETAIL: retry 1/4 of PUT /bucket/pgbackrest/file in "));
+        CHECK_THAT(f.logged[0], Catch::EndsWith("after: HTTP 503"));
+    }
+    SECTION("a connection reset, then success") {
+        f.http->fail(Error(ErrorCode::HostConnect, "HTTP request failed: Connection reset by peer", Retry::Yes)).reply(200);
+        storage::writeText(*s3, "file", "x", {});
+        CHECK(f.http->requests().size() == 2);
+    }
+    SECTION("500 on every try: the error names the request, status and S3 code") {
+        for (int i = 0; i < 5; ++i) f.http->reply(500, errorXml("InternalError", "We encountered an internal error."));
+        try {
+            storage::writeText(*s3, "dir/file", "x", {});
+            FAIL("no error");
+        } catch (const Error& error) {
+            CHECK(error.code() == ErrorCode::FileWrite);
+            CHECK(error.message() ==
+                  "unable to write file '/pgbackrest/dir/file': S3 request PUT /bucket/pgbackrest/dir/file failed: "
+                  "HTTP 500: InternalError: We encountered an internal error.");
+        }
+        CHECK(f.http->requests().size() == 5);
+        CHECK(f.clock.sleepCount() == 4);
+    }
+    SECTION("4xx is never retried, and the secret appears nowhere") {
+        f.http->reply(403, errorXml("SignatureDoesNotMatch", "The request signature we calculated does not match."));
+        try {
+            (void)s3->openRead("file", {});
+            FAIL("no error");
+        } catch (const Error& error) {
+            CHECK(error.code() == ErrorCode::FileRead);
+            CHECK_THAT(error.message(), Catch::Contains("HTTP 403: SignatureDoesNotMatch"));
+            CHECK_THAT(error.what(), !Catch::Contains(kSecret));
+            CHECK_THAT(error.hint(), Catch::Contains("repo-s3-key-secret"));
+        }
+        CHECK(f.http->requests().size() == 1);
+        CHECK(f.clock.sleepCount() == 0);
+    }
+}
+
+TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "[unit][s3]") {
+    Fixture f;
+    auto s3 = f.make(true, 4);
+    const std::string initiated = "<InitiateMultipartUploadResult><UploadId>UP1</UploadId></InitiateMultipartUploadResult>";
+    SECTION("parts, then completion naming each part's ETag") {
+        f.http->reply(200, initiated)
+            .reply(200, "", {{"etag", "\"e1\""}})
+            .reply(200, "", {{"etag", "\"e2\""}})
+            .reply(200, "", {{"etag", "\"e3\""}})
+            .reply(200, "<CompleteMultipartUploadResult/>");
+        storage::writeText(*s3, "big", "0123456789", {});
+        const auto& requests = f.http->requests();
+        REQUIRE(requests.size() == 5);
+        CHECK(requests[0].url == "https://s3.example.com/bucket/pgbackrest/big?uploads=");
+        CHECK(requests[1].url == "https://s3.example.com/bucket/pgbackrest/big?partNumber=1&uploadId=UP1");
+        CHECK(requests[1].body == "0123");
+        CHECK(requests[3].body == "89");
+        CHECK(requests[4].body ==
+              "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag></Part>"
+              "<Part><PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag></Part>"
+              "<Part><PartNumber>3</PartNumber><ETag>&quot;e3&quot;</ETag></Part></CompleteMultipartUpload>");
+    }
+    SECTION("a file of exactly one chunk is one PUT") {
+        f.http->reply(200);
+        storage::writeText(*s3, "four", "0123", {});
+        CHECK(f.http->requests().size() == 1);
+    }
+    SECTION("a part refused: the upload is aborted and the commit fails") {
+        f.http->reply(200, initiated).reply(200, "", {{"etag", "\"e1\""}}).reply(400, errorXml("EntityTooSmall", "too small")).reply(204);
+        auto stream = s3->openWrite("big", {});
+        stream->write(io::asBytes("0123456"));
+        CHECK_THROWS_AS(stream->write(io::asBytes("789")), Error);
+        CHECK(f.http->requests().back().method == "DELETE");
+        CHECK(f.http->requests().back().url == "https://s3.example.com/bucket/pgbackrest/big?uploadId=UP1");
+        CHECK(thrown_code([&] { stream->commit(); }) == ErrorCode::FileWrite);
+        CHECK(f.http->finished());
+    }
+    SECTION("completion answered 200 with an error body fails") {
+        f.http->reply(200, initiated)
+            .reply(200, "", {{"etag", "\"e1\""}})
+            .reply(200, "", {{"etag", "\"e2\""}})
+            .reply(200, errorXml("InternalError", "failed while completing"))
+            .reply(204);
+        CHECK_THROWS_WITH(storage::writeText(*s3, "big", "012345", {}), Catch::Contains("InternalError"));
+        CHECK(f.http->requests().back().method == "DELETE");
+    }
+}
