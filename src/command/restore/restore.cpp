@@ -289,6 +289,14 @@ int runRestore(const config::Config& config) {
     }
 
     restore::writeRecovery(*pg, plan, nowSeconds());
+    // Written by this process: as root they need the data directory's owner like everything else.
+    if (owners.active()) {
+        const pgark::info::ManifestPath* data = manifest.path(pgark::info::kManifestTargetPgData);
+        for (const std::string& name : {std::string("postgresql.auto.conf"), plan.signalFile})
+            if (!name.empty() && exists(settings.pgPath + "/" + name))
+                owners.apply(settings.pgPath + "/" + name, data ? data->user : std::nullopt,
+                             data ? data->group : std::nullopt);
+    }
 
     // The end: the marker goes, everything is durable, and only then does pg_control appear.
     pg->remove(pgark::info::kManifestFile, {});
