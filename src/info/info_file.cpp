@@ -72,8 +72,17 @@ Attempt tryLoad(storage::Storage& storage, std::string path, std::string_view ci
     else if ((firstMissing || first.code() == ErrorCode::Checksum) && (secondMissing || second.code() == ErrorCode::Checksum))
         code = ErrorCode::Checksum;
 
+    // Both reads failed the same way before any content was seen (an unreachable object store,
+    // a refused certificate or key): that is the error, not a corrupt repository.
+    const bool unreadable = first.code() == second.code() &&
+                            (first.code() == ErrorCode::Protocol || first.code() == ErrorCode::HostConnect ||
+                             first.code() == ErrorCode::ProtocolTimeout || first.code() == ErrorCode::FileRead);
+    if (unreadable) code = first.code();
+
     std::string hint;
-    if (code == ErrorCode::FileMissing) {
+    if (unreadable) {
+        hint = first.hint().empty() ? "check that the repository storage is reachable" : first.hint();
+    } else if (code == ErrorCode::FileMissing) {
         hint = "check the repository path and stanza name; a new stanza needs stanza-create first";
     } else if (first.code() == ErrorCode::Crypto || second.code() == ErrorCode::Crypto ||
                (encrypted && (first.code() == ErrorCode::Format || second.code() == ErrorCode::Format))) {

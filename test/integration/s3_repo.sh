@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# S3 repositories end to end, against the local S3 test server over verified HTTPS with SigV4:
+#  1. pgark alone on S3: stanza-create, check (archive_command pushing to S3), full backup on two
+#     workers, incr backup under load; pgark info is byte-identical to pgbackrest info; pgbackrest
+#     2.45 verifies the bucket, restores it and PostgreSQL comes up with the source's data; so does
+#     pgark restore from S3.
+#  2. pgbackrest writes to S3 (stanza-create, archive-push, full backup), pgark reads it: info
+#     identical, archive-get returns the same bytes.
+#  3. repo1 POSIX + repo2 S3: archive-push goes to both, backup --repo=2, info identical.
+#  4. faults through a fault-injecting proxy: 500 and SlowDown are retried then succeed; a wrong
+#     secret fails with SignatureDoesNotMatch (and the secret is not printed); a certificate for
+#     another host name is refused unless --no-repo1-storage-verify-tls.
+source "$(dirname "$0")/lib/harness.sh"
+source "$(dirname "$0")/lib/s3.sh"
+command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
+PORT=$PGARK_TEST_PORT
+RPORT=$((PORT + 1))
+
+s3_start
+
+# s3_repo N PATH [PORT] [CA]: the repo<N> lines of an S3 repository in the test bucket.
+s3_repo() {
+  local n=$1 path=$2 port=${3:-$S3_PORT} ca=${4:-$S3_CA}
+  cat <<CONF
+repo$n-type=s3
+repo$n-path=$path
+repo$n-s3-bucket=pgark
+repo$n-s3-endpoint=localhost
+repo$n-storage-port=$port
+repo$n-s3-region=us-east-1
+repo$n-s3-key=S3RVER
+repo$n-s3-key-secret=S3RVER
+repo$n-s3-uri-style=path
+repo$n-storage-ca-file=$ca
+repo$n-retention-full=2
+CONF
+}
+# write_conf NAME REPO-LINES: $T/NAME.conf with the test's global settings and stanza "main".
+write_conf() {
+  {
+    printf '[global]\n%s\n' "$2"
+    printf 'log-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\ncompress-type=lz4\n' "$T/log" "$T/lock"
+    printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+  } >"$T/$1.conf"
+  chown "$PG_OWNER" "$T/$1.conf"
+}
+run() { local conf=$1; shift; as_pg "$PGARK" --config="$T/$conf.conf" --stanza=main "$@"; }
+pgbr() { local conf=$1; shift; as_pg pgbackrest --config="$T/$conf.conf" --stanza=main "$@"; }
+state() { psql_q "$1" "select count(*), sum(abalance), (select count(*) from pgbench_history) from pgbench_accounts"; }
+same_info() { # same_info CONF: pgark info and pgbackrest info agree byte for byte
+  local ours theirs
+  ours=$(run "$1" info) || fail "pgark info failed: $ours"
+  theirs=$(pgbr "$1" info) || fail "pgbackrest info failed: $theirs"
+  [ "$ours" = "$theirs" ] || fail "info differs from pgbackrest's on $1:"$'\n'"$ours"$'\n---\n'"$theirs"
+}
+# check_restored DIR: start a restored cluster on RPORT and compare with the source's state.
+check_restored() {
+  printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$1/postgresql.auto.conf"
+  pg_start "$1"
+  for _ in $(seq 1 150); do [ "$(psql_q "$RPORT" "select pg_is_in_recovery()")" = f ] && break; sleep 0.2; done
+  local got; got=$(state "$RPORT")
+  pg_stop "$1"
+  assert_eq "$got" "$(cat "$T/expected")" "cluster restored to $1 differs from the source"
+}
+fresh_dir() { rm -rf "$1"; mkdir -p "$1"; chown "$PG_OWNER" "$1"; chmod 700 "$1"; }
+
+step "1. pgark on an S3 repository (at ${SECONDS}s)"
+write_conf s3 "$(s3_repo 1 /pgark)"
+pg_init "$T/pg" "$PORT" "$PGARK --config=$T/s3.conf --stanza=main archive-push %p"
+pg_start "$T/pg"
+as_pg pgbench -q -i -s 1 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1
+run s3 stanza-create >/dev/null
+run s3 check >/dev/null || fail "check on the S3 repository failed"
+run s3 --type=full --process-max=2 backup
+as_pg pgbench -n -T 2 -c 2 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1
+run s3 --type=incr backup
+seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+state "$PORT" >"$T/expected"
+# The objects sit where pgBackRest puts them: <repo-path>/<archive|backup>/<stanza>/...
+[ -f "$S3_DIR/data/pgark/pgark/backup/main/backup.info._S3rver_object" ] || fail "backup.info is not at pgark/backup/main in the bucket: $(ls -R "$S3_DIR/data" | head -20)"
+same_info s3
+assert_contains "$(run s3 info)" "incr backup:"
+pgbr s3 verify >/dev/null || fail "pgbackrest verify failed on pgark's S3 repository"
+fresh_dir "$T/restore"
+pgbr s3 --pg1-path="$T/restore" restore >/dev/null || fail "pgbackrest restore from S3 failed"
+check_restored "$T/restore"
+step "1b. pgark restore from S3 (at ${SECONDS}s)"
+fresh_dir "$T/restore"
+run s3 --pg1-path="$T/restore" --process-max=2 restore >/dev/null || fail "pgark restore from S3 failed"
+check_restored "$T/restore"
+
+step "2. pgbackrest writes to S3, pgark reads it (at ${SECONDS}s)"
+write_conf pgbr "$(s3_repo 1 /pgbr)"
+pgbr pgbr stanza-create >/dev/null
+run s3 archive-get "$seg" "$T/$seg" 
+chown "$PG_OWNER" "$T/$seg"
+pgbr pgbr archive-push "$T/$seg" >/dev/null || fail "pgbackrest archive-push to S3 failed"
+pgbr pgbr --type=full --archive-check=n backup >/dev/null || fail "pgbackrest backup to S3 failed"
+same_info pgbr
+run pgbr archive-get "$seg" "$T/got" || fail "pgark archive-get of pgbackrest's segment failed"
+cmp -s "$T/$seg" "$T/got" || fail "pgark archive-get returned other bytes than pgbackrest archived"
+
+step "3. repo1 POSIX + repo2 S3 (at ${SECONDS}s)"
+write_conf two "repo1-path=$T/repo
+repo1-retention-full=2
+$(s3_repo 2 /two)"
+psql_q "$PORT" "alter system set archive_command = '$PGARK --config=$T/two.conf --stanza=main archive-push %p'" >/dev/null
+psql_q "$PORT" "select pg_reload_conf()" >/dev/null
+run two stanza-create >/dev/null
+run two --repo=2 --type=full backup
+seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+for repo in 1 2; do
+  rm -f "$T/got"
+  run two --repo=$repo archive-get "$seg" "$T/got" || fail "segment $seg missing from repo$repo"
+done
+same_info two
+pgbr two --repo=2 verify >/dev/null || fail "pgbackrest verify of repo2 (S3) failed"
+
+step "4. faults: 500 and SlowDown are retried (at ${SECONDS}s)"
+s3_proxy $((S3_PORT + 1)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" --fail any:2:500:InternalError
+write_conf proxy500 "$(s3_repo 1 /pgark $((S3_PORT + 1)))"
+out=$(run proxy500 --log-level-console=detail info 2>&1) || fail "info through 500s failed: $out"
+assert_contains "$out" "retry 1/4 of "
+assert_contains "$out" "after: HTTP 500"
+assert_contains "$out" "incr backup:"
+assert_eq "$(grep -c injected "$T/proxy-$((S3_PORT + 1)).log")" 2
+s3_proxy $((S3_PORT + 2)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" --fail PUT:2:503:SlowDown
+write_conf slow "$(s3_repo 1 /slow $((S3_PORT + 2)))"
+out=$(run slow --log-level-console=detail stanza-create 2>&1) || fail "stanza-create through SlowDown failed: $out"
+assert_contains "$out" "after: HTTP 503"
+assert_eq "$(grep -c 'PUT .* 503 injected' "$T/proxy-$((S3_PORT + 2)).log")" 2
+same_info slow
+
+step "4b. a wrong secret: SignatureDoesNotMatch, the secret not printed (at ${SECONDS}s)"
+set +e
+out=$(as_pg env PGBACKREST_REPO1_S3_KEY_SECRET=wrong-secret-4711 "$PGARK" --config="$T/s3.conf" --stanza=main stanza-create 2>&1)
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a wrong secret was accepted"
+assert_contains "$out" "HTTP 403"
+assert_contains "$out" "SignatureDoesNotMatch"
+case "$out" in *wrong-secret-4711*) fail "the secret was printed: $out";; esac
+
+step "4c. TLS: a certificate for another host name is refused unless verification is off (at ${SECONDS}s)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other-key.pem" -out "$T/other.pem" -days 2 \
+  -subj "/CN=other.example" -addext "subjectAltName=DNS:other.example" 2>/dev/null
+chmod 644 "$T/other.pem" "$T/other-key.pem"
+s3_proxy $((S3_PORT + 3)) "$T/other.pem" "$T/other-key.pem"
+write_conf tls "$(s3_repo 1 /pgark $((S3_PORT + 3)) "$T/other.pem")"
+expect_exit 39 run tls stanza-create
+assert_contains "$OUT" "TLS certificate verification failed"
+assert_contains "$OUT" "repo-storage-verify-tls"
+out=$(run tls --no-repo1-storage-verify-tls stanza-create 2>&1) || fail "verify-tls=n still refused: $out"
+echo "ok"
