@@ -103,6 +103,27 @@ BackupFileResult readResult(protocol::MessageReader& in) {
     return result;
 }
 
+// job-retry: the worker runs a job again (protocol/server.h) only for a retryable Error. Reading
+// PGDATA or writing the repository may well work a moment later (a network filesystem hiccup, a
+// file being replaced); a bad request, a missing pg_control or a full disk will not.
+bool transient(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::FileOpen:
+    case ErrorCode::FileRead:
+    case ErrorCode::FileWrite:
+    case ErrorCode::FileSync:
+    case ErrorCode::FileClose:
+    case ErrorCode::FileMove:
+    case ErrorCode::FileInfo:
+    case ErrorCode::PathCreate:
+    case ErrorCode::PathOpen:
+    case ErrorCode::PathSync:
+        return true;
+    default:
+        return false;
+    }
+}
+
 }  // namespace
 
 protocol::Job makeBackupFileJob(std::string key, const storage::StorageSpec& repo, const storage::StorageSpec& pg,
@@ -152,7 +173,15 @@ protocol::HandlerEntry backupFileHandler() {
                 job.files.resize(in.readU64());
                 for (BackupFileRequest& request : job.files) request = readRequest(in);
                 in.expectEnd();
-                const std::vector<BackupFileResult> results = runBackupJob(pg, repo, job);
+                std::vector<BackupFileResult> results;
+                try {
+                    results = runBackupJob(pg, repo, job);
+                } catch (const Error& error) {
+                    if (error.retryable() || !transient(error.code())) throw;
+                    Error retry(error.code(), error.message(), Retry::Yes);
+                    if (!error.hint().empty()) retry.withHint(error.hint());
+                    throw retry;
+                }
                 protocol::Message reply;
                 reply.addU64(results.size());
                 for (const BackupFileResult& result : results) addResult(reply, result);

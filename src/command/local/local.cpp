@@ -1,5 +1,8 @@
 // The `local` worker command and the parent's way of starting a pool of them. See local_pool.h.
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <climits>
 #include <fmt/format.h>
@@ -50,6 +53,10 @@ protocol::WorkerPool startLocalPool(const config::Config& config, unsigned proce
 }
 
 int runLocal(const config::Config& config) {
+    // A worker outlives a parent killed with SIGKILL only to finish a file nobody will record, and
+    // meanwhile writes into a backup directory the next run may be resuming: die with the parent.
+    const pid_t parent = ::getppid();
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && ::getppid() != parent) return 0;
     const protocol::HandlerEntry handlers[] = {
         backup::backupFileHandler(),
         restore::restoreFileHandler(),
