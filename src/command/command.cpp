@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "command/commands.h"
+#include "command/expire/expire.h"
 #include "command/local/local_pool.h"
 #include "command/help/help.h"
 #include "command/info/info.h"
@@ -23,7 +24,7 @@ const Command kCommands[] = {
     {&config::commandDef(CommandId::Backup), &runBackup},
     {&config::commandDef(CommandId::Check), &runCheck},
     {&config::commandDef(CommandId::DocOptions), &help::runDocOptions},
-    {&config::commandDef(CommandId::Expire), &notImplemented},
+    {&config::commandDef(CommandId::Expire), &runExpire},
     {&config::commandDef(CommandId::Help), &help::run},
     {&config::commandDef(CommandId::Info), &info::runInfo},
     {&config::commandDef(CommandId::Local), &runLocal},
@@ -77,6 +78,8 @@ log::Settings logSettings(const config::Config& config) {
     settings.stderrLevel = level("log-level-stderr");
     settings.file = level("log-level-file");
     settings.timestamp = config.getBool("log-timestamp");
+    // expire --dry-run marks every line, as pgBackRest does, so its log is never mistaken for a real run.
+    if (config.takes("dry-run") && config.getBool("dry-run")) settings.messagePrefix = "[DRY-RUN] ";
     if (settings.file != log::Level::Off)
         settings.filePath = fmt::format("{}/{}-{}.log", config.getString("log-path"),
                                         config.has("stanza") ? config.getString("stanza") : "all", config.commandName());

@@ -170,9 +170,15 @@ bool enabled(Level level) noexcept {
            (s.fileFd >= 0 && level <= s.settings.file);
 }
 
-void write(Level level, std::string_view message) {
+void write(Level level, std::string_view text) {
     if (!enabled(level)) return;
     State& s = state();
+    std::string prefixed;
+    std::string_view message = text;
+    {
+        const std::lock_guard guard(s.mutex);
+        if (!s.settings.messagePrefix.empty()) message = prefixed = s.settings.messagePrefix + std::string(text);
+    }
     const std::string_view name = levelName(level);
     std::function<void(std::string_view)> sink;
     {

@@ -27,6 +27,7 @@ struct Settings {
     std::string filePath;            // full path of the log file; "" = no file
     bool timestamp = true;           // log-timestamp
     unsigned processId = 0;          // the "P00" number
+    std::string messagePrefix;       // put before every message, e.g. "[DRY-RUN] "
 };
 
 // Applies settings; opens (appends to) the log file, creating its directory. A log file that

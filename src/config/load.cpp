@@ -2,6 +2,7 @@
 // dependency first, then value validation or default, then the required check. Options are resolved
 // in table order, recursively through their dependencies, so errors come in a stable order.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
@@ -288,21 +289,46 @@ private:
             .withHint(fmt::format("configured repositories: {}", list));
     }
 
-    // pgBackRest warns on every backup and expire when full backups would never expire.
+    // pgBackRest warns on every backup and expire when full backups would never expire, and when
+    // the WAL retention type has no count to go by.
     void warnRetention() {
         if (config_.command_ != CommandId::Backup && config_.command_ != CommandId::Expire) return;
-        const OptionId full = *findOptionId("repo-retention-full");
-        const OptionId fullType = *findOptionId("repo-retention-full-type");
         for (const unsigned index : config_.repoIndexes_) {
-            const auto type = config_.values_.find({fullType, index});
-            if (config_.values_.contains({full, index}) || type == config_.values_.end() ||
-                type->second.values.front() != "count")
-                continue;
-            config_.warnings_.push_back(fmt::format(
-                "option 'repo{0}-retention-full' is not set for 'repo{0}-retention-full-type=count', the repository may "
-                "run out of space\nHINT: to retain full backups indefinitely (without warning), set option "
-                "'repo{0}-retention-full' to the maximum.",
-                index));
+            auto value = [&](std::string_view name) -> std::optional<std::string> {
+                const auto it = config_.values_.find({*findOptionId(name), index});
+                if (it == config_.values_.end() || it->second.values.empty()) return std::nullopt;
+                return it->second.values.front();
+            };
+            const std::string fullType = value("repo-retention-full-type").value_or("count");
+            const std::string archiveType = value("repo-retention-archive-type").value_or("full");
+            const bool full = value("repo-retention-full").has_value();
+            const bool diff = value("repo-retention-diff").has_value();
+            if (!full) {
+                config_.warnings_.push_back(fmt::format(
+                    "option 'repo{0}-retention-full' is not set for 'repo{0}-retention-full-type={1}', the repository "
+                    "may run out of space\nHINT: to retain full backups indefinitely (without warning), set option "
+                    "'repo{0}-retention-full' to the maximum.",
+                    index, fullType));
+            }
+            if (!value("repo-retention-archive")) {
+                if (archiveType == "diff" && !diff) {
+                    config_.warnings_.push_back(fmt::format(
+                        "WAL segments will not be expired: option 'repo{0}-retention-archive-type=diff' but neither "
+                        "option 'repo{0}-retention-archive' nor option 'repo{0}-retention-diff' is set",
+                        index));
+                } else if (archiveType == "incr") {
+                    config_.warnings_.push_back(fmt::format(
+                        "WAL segments will not be expired: option 'repo{0}-retention-archive-type=incr' but option "
+                        "'repo{0}-retention-archive' is not set",
+                        index));
+                }
+            } else if (archiveType == "diff" && !diff) {
+                config_.warnings_.push_back(fmt::format(
+                    "option 'repo{0}-retention-diff' is not set for 'repo{0}-retention-archive-type=diff'\nHINT: to "
+                    "retain differential backups indefinitely (without warning), set option 'repo{0}-retention-diff' "
+                    "to the maximum.",
+                    index));
+            }
         }
     }
 

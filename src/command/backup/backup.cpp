@@ -17,6 +17,7 @@
 #include "command/commands.h"
 #include "command/backup/backup_copy.h"
 #include "command/backup/backup_resume.h"
+#include "command/expire/expire.h"
 #include "command/backup/file_job.h"
 #include "command/local/local_pool.h"
 #include "command/stanza/stanza.h"
@@ -410,6 +411,7 @@ int runBackup(const config::Config& config) {
     log::info("new backup label = {}", label.label);
     log::info("{} backup size = {}, file total = {}", info::backupTypeName(settings.type), totals.sizeDelta,
               manifest.files().size());
+    expireAfterBackup(config);  // as pgBackRest: expire under the same backup lock unless expire-auto=n
     return 0;
 }
 
