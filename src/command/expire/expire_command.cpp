@@ -42,9 +42,8 @@ void expireAll(const config::Config& config) {
     if (config.takes("set") && config.has("set")) {
         options.adhocLabel = config.getString("set");
         if (!info::backupLabelValid(*options.adhocLabel)) {
-            throw Error(ErrorCode::OptionInvalidValue,
-                        fmt::format("'{}' is not a valid backup label format", *options.adhocLabel))
-                .withHint("a label looks like 20261121-105719F or 20261121-105719F_20261121-105811I (see the info command)");
+            // pgBackRest's message, word for word; the info command lists the valid labels.
+            throwError(ErrorCode::OptionInvalidValue, "'{}' is not a valid backup label format", *options.adhocLabel);
         }
     }
     options.now = static_cast<std::int64_t>(std::time(nullptr));

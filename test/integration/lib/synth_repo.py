@@ -12,7 +12,12 @@ SPEC: {"history": [[id, "15", system_id], ...]          ascending id, the last i
        "history_manifests": [label, ...],                  backup.history/<YYYY>/<label>.manifest.gz
        "stray": {label: ["backup.manifest.copy", ...]}}    directories not in backup.info
 The type and prior of each backup come from its label (F, D, I; the prior is the previous backup
-of the same set that the type allows)."""
+of the same set that the type allows).
+
+    synth_repo.py --age INFO_FILE SECONDS LABEL...
+
+moves backup-timestamp-start/-stop of LABELs SECONDS into the past in an existing backup.info
+(and rewrites its checksum), so time-based retention can be tested on fresh backups."""
 import hashlib
 import json
 import os
@@ -49,16 +54,37 @@ def dump(value):
 
 
 def write(path, text):
+    """Replaces `path` (a new inode: the file may be hard-linked into another copy)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
+    with open(path + ".tmp", "w") as f:
         f.write(text)
+    os.replace(path + ".tmp", path)
 
 
 def backup_type(label):
     return {"F": "full", "D": "diff", "I": "incr"}[label[-1]]
 
 
+def age(path, seconds, labels):
+    sections = []
+    for line in open(path).read().split("\n"):
+        if line.startswith("[") and line.endswith("]"):
+            sections.append((line[1:-1], []))
+        elif "=" in line:
+            key, value = line.split("=", 1)
+            if sections[-1][0] == "backup:current" and key in labels:
+                entry = json.loads(value)
+                for name in ("backup-timestamp-start", "backup-timestamp-stop"):
+                    entry[name] -= seconds
+                value = dump(entry)
+            sections[-1][1].append((key, value))
+    sections = [s for s in sections if not (s[0] == "backrest" and s[1][0][0] == "backrest-checksum")]
+    write(path, render_info(sections))
+
+
 def main():
+    if sys.argv[1] == "--age":
+        return age(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
     repo, stanza, spec_path = sys.argv[1:4]
     spec = json.load(open(spec_path))
     history = spec["history"]

@@ -286,6 +286,17 @@ TEST_CASE("log test sink receives console lines without prefix", "[unit][log]") 
         CHECK(readFile(dir.path / "s-backup.log").find("P00  DEBUG: file only\n") != std::string::npos);
     }
 
+    SECTION("a message prefix (expire --dry-run) goes before every message") {
+        Settings settings = plain(Level::Info);
+        settings.messagePrefix = "[DRY-RUN] ";
+        pgark::log::init(settings);
+        CaptureOutput capture;
+        pgark::log::info("expire full backup\nHINT: x");
+        capture.stop();
+        CHECK(seen == std::vector<std::string>{"INFO: [DRY-RUN] expire full backup\nHINT: x"});
+        CHECK(capture.out() == "P00   INFO: [DRY-RUN] expire full backup\n            HINT: x\n");
+    }
+
     SECTION("removing the sink stops the capture") {
         pgark::log::init(plain(Level::Info));
         CaptureOutput capture;
