@@ -30,25 +30,29 @@ std::string join(const std::vector<std::string>& labels) {
     return text;
 }
 
-// A newest backup directory newer than every backup in backup.info, with a loadable
-// backup.manifest.copy and no backup.manifest, is an unfinished backup that the next backup may
-// resume: it stays (spec §10.1). Anything else not in backup.info goes.
+// Which backup directory not in backup.info survives: only with --set, the newest directory when
+// it is unfinished (backup.manifest.copy without backup.manifest) and cannot depend on the expired
+// set: another backup set, or one whose prior is still in backup.info. A plain expire removes
+// unfinished backups too, as pgBackRest 2.45 does (a backup resumes or removes its own first).
 std::optional<std::string> resumableBackup(Repo& repo, const std::string& backupDir,
-                                           const std::vector<std::string>& onDisk, const std::vector<BackupRef>& current,
-                                           const std::string& cipherPass) {
-    std::vector<std::string> labels;
+                                           const std::vector<std::string>& onDisk, const BackupPlan& plan,
+                                           const ExpireOptions& options, const std::string& cipherPass) {
+    if (!options.adhocLabel) return std::nullopt;
+    std::optional<std::string> newest;
     for (const std::string& name : onDisk)
-        if (info::backupLabelValid(name)) labels.push_back(name);
-    if (labels.empty()) return std::nullopt;
-    const std::string& newest = labels.back();
-    if (!current.empty() && newest <= current.back().label) return std::nullopt;
-    const std::string manifest = backupDir + "/" + newest + "/backup.manifest";
-    if (repo.storage->info(manifest, storage::InfoLevel::Exists)) return std::nullopt;
-    try {
-        if (info::loadManifestCopyIfExists(*repo.storage, manifest, cipherPass)) return newest;
-    } catch (const Error&) {  // an unreadable copy is not resumable: the directory goes
-    }
-    return std::nullopt;
+        if (info::backupLabelValid(name)) newest = name;  // onDisk is sorted
+    if (!newest) return std::nullopt;
+    const std::string manifest = backupDir + "/" + *newest + "/backup.manifest";
+    if (repo.storage->info(manifest, storage::InfoLevel::Exists) ||
+        !repo.storage->info(manifest + ".copy", storage::InfoLevel::Exists))
+        return std::nullopt;
+    if (!newest->starts_with(options.adhocLabel->substr(0, 16))) return newest;
+    const auto resume = info::loadManifestCopyIfExists(*repo.storage, manifest, cipherPass);
+    if (!resume) return std::nullopt;
+    const auto& prior = resume->data().prior;
+    const bool priorKept = prior && std::any_of(plan.remaining.begin(), plan.remaining.end(),
+                                                [&](const BackupRef& backup) { return backup.label == *prior; });
+    return priorKept ? newest : std::nullopt;
 }
 
 void expireBackups(Repo& repo, const ExpireOptions& options, const std::string& backupDir, info::BackupInfo& backupInfo,
@@ -84,7 +88,7 @@ void expireBackups(Repo& repo, const ExpireOptions& options, const std::string& 
 void removeStrayBackups(Repo& repo, const ExpireOptions& options, const std::string& backupDir,
                         const info::BackupInfo& backupInfo, const BackupPlan& plan) {
     const std::vector<std::string> onDisk = listNames(*repo.storage, backupDir, storage::FileType::Path);
-    const auto resumable = resumableBackup(repo, backupDir, onDisk, plan.remaining, backupInfo.cipherPass());
+    const auto resumable = resumableBackup(repo, backupDir, onDisk, plan, options, backupInfo.cipherPass());
     for (const std::string& label : strayBackups(onDisk, plan.remaining, resumable)) {
         log::info("{}: remove expired backup {}", repo.name(), label);
         if (!options.dryRun) repo.storage->removePath(backupDir + "/" + label, {.recurse = true});

@@ -8,6 +8,7 @@ names (contents are never read by expire) and stray label directories. Usage:
 
 SPEC: {"history": [[id, "15", system_id], ...]          ascending id, the last is current
        "backups": [[label, db_id, archive_start|null, archive_stop|null, timestamp_stop], ...]
+                                                           (timestamp_stop <= 0: that many seconds ago)
        "wal": {"15-1": ["000000010000000000000001", "00000002.history", ...], ...}
        "history_manifests": [label, ...],                  backup.history/<YYYY>/<label>.manifest.gz
        "stray": {label: ["backup.manifest.copy", ...]}}    directories not in backup.info
@@ -22,6 +23,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 
 def render_info(sections):
@@ -100,7 +102,10 @@ def main():
 
     current = []
     labels = []
+    now = int(time.time())
     for label, db_id, start, stop, ts_stop in spec["backups"]:
+        if ts_stop <= 0:
+            ts_stop += now
         kind = backup_type(label)
         entry = {"backrest-format": 5, "backrest-version": "2.45", "backup-archive-start": start,
                  "backup-archive-stop": stop, "backup-error": False, "backup-info-repo-size": 100,

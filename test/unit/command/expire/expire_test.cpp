@@ -171,19 +171,26 @@ TEST_CASE("expireRepo refuses to expire the only full backup and changes nothing
     CHECK(mem.names() == before);
 }
 
-TEST_CASE("expireRepo keeps a newest unfinished backup that can be resumed", "[unit][expire]") {
+TEST_CASE("expireRepo keeps a newest unfinished backup only when --set cannot concern it", "[unit][expire]") {
     Repo repo = makeRepo();
+    // A manifest .copy without backup.manifest: a backup that stopped half way (a full one).
     const std::string resumable = "backup/main/20260107-000000F/backup.manifest.copy";
+    storage::writeText(*repo.storage, resumable, test::info::fixture("plain", "backup.manifest"), {});
     LogCapture capture;
-    SECTION("a loadable manifest copy without backup.manifest stays") {
-        storage::writeText(*repo.storage, resumable, test::info::fixture("plain", "backup.manifest"), {});
-        (void)expire::expireRepo(repo, {}, {.stanza = "main"});
-        CHECK(repo.storage->info(resumable, storage::InfoLevel::Exists));
-    }
-    SECTION("an unreadable one goes like any directory not in backup.info") {
-        storage::writeText(*repo.storage, resumable, "not a manifest", {});
+    SECTION("a plain expire removes it, as pgBackRest does") {
         (void)expire::expireRepo(repo, {}, {.stanza = "main"});
         CHECK_FALSE(repo.storage->info("backup/main/20260107-000000F", storage::InfoLevel::Exists));
+    }
+    SECTION("--set of another backup set keeps it") {
+        (void)expire::expireRepo(repo, {}, {.stanza = "main", .adhocLabel = "20260104-000000F"});
+        CHECK(repo.storage->info(resumable, storage::InfoLevel::Exists));
+    }
+    SECTION("--set of its own set: it goes unless its prior stays (this one is a full: no prior)") {
+        repo.storage->removePath("backup/main/20260107-000000F", {.recurse = true});
+        storage::writeText(*repo.storage, "backup/main/20260106-000000F_20260107-000000I/backup.manifest.copy",
+                           test::info::fixture("plain", "backup.manifest"), {});
+        (void)expire::expireRepo(repo, {}, {.stanza = "main", .adhocLabel = "20260106-000000F"});
+        CHECK_FALSE(repo.storage->info("backup/main/20260106-000000F_20260107-000000I", storage::InfoLevel::Exists));
     }
     CHECK_FALSE(repo.storage->info("backup/main/20251231-000000F", storage::InfoLevel::Exists));
 }
