@@ -54,6 +54,10 @@ struct WriteOptions {
     bool createPath = true;   // create missing parent directories
     std::optional<mode_t> mode;          // default: the driver's file mode (0640)
     std::optional<std::int64_t> mtime;   // set the modification time on commit (seconds)
+    // Expected final size in bytes, when known. A driver may reserve the space up front (POSIX:
+    // fallocate), which makes writing a large file much cheaper than block-by-block allocation.
+    // Advisory: a wrong hint costs nothing but time; the file ends up exactly as written.
+    std::optional<std::uint64_t> sizeHint;
 };
 
 struct ListOptions {
@@ -95,7 +99,9 @@ public:
     virtual void pathCreate(std::string_view path, std::optional<mode_t> mode);
     virtual void pathSync(std::string_view path);
     virtual void linkCreate(std::string_view target, std::string_view linkPath, bool hard);
-    virtual void move(std::string_view from, std::string_view to);  // rename within this storage
+    // Rename within this storage; durable on return (a driver with directories syncs the ones
+    // involved), so callers need no pathSync() after it.
+    virtual void move(std::string_view from, std::string_view to);
 };
 
 // Convenience for small files (info files, manifests).

@@ -52,7 +52,7 @@ CompressType compressTypeFromFileName(std::string_view fileName) noexcept {
 
 LevelRange compressLevelRange(CompressType type) noexcept { return info(type).levels; }
 
-std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level) {
+std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level, const CompressOptions& options) {
     if (type == CompressType::None) throwError(ErrorCode::Assert, "no compress filter for compress type 'none'");
     const LevelRange range = compressLevelRange(type);
     if (level < range.min || level > range.max) {
@@ -69,7 +69,7 @@ std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level) {
     case CompressType::Lz4:
         return detail::makeLz4Compress(level);
     case CompressType::Zst:
-        return detail::makeZstCompress(level);
+        return detail::makeZstCompress(level, options);
     case CompressType::None:
         break;
     }

@@ -29,8 +29,15 @@ CompressType compressTypeFromFileName(std::string_view fileName) noexcept;
 // Level range and default per type (gz -1..9 default 6, bz2 1..9/9, lz4 -5..12/1, zst -7..22/3).
 LevelRange compressLevelRange(CompressType type) noexcept;
 
+// Extras for zst; the other types ignore them (lz4 frames always carry a content checksum).
+struct CompressOptions {
+    // Record an XXH64 of the content in each frame, which every zstd decoder checks. Off by
+    // default: pgBackRest writes frames without it (and reads both).
+    bool contentChecksum = false;
+};
+
 // Throws Error(OptionInvalidRange) when `level` is out of range. Type None is an Assert error.
-std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level);
+std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level, const CompressOptions& options = {});
 std::unique_ptr<io::Filter> makeDecompressFilter(CompressType type);
 
 }  // namespace pgark::compress

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "common/compress/compress.h"
 #include "common/io/filter.h"
 
 namespace pgark::compress::detail {
@@ -16,7 +17,7 @@ std::unique_ptr<io::Filter> makeBz2Compress(int level);
 std::unique_ptr<io::Filter> makeBz2Decompress();
 std::unique_ptr<io::Filter> makeLz4Compress(int level);
 std::unique_ptr<io::Filter> makeLz4Decompress();
-std::unique_ptr<io::Filter> makeZstCompress(int level);
+std::unique_ptr<io::Filter> makeZstCompress(int level, const CompressOptions& options = {});
 std::unique_ptr<io::Filter> makeZstDecompress();
 
 // Error(Decompress) "unexpected end of compressed data (<codec>)": the stream stopped mid-way.

@@ -229,6 +229,8 @@ public:
     io::FilterType type() const noexcept override { return io::FilterType::Lz4Decompress; }
     io::FilterSpec spec() const override { return io::FilterSpec{type(), {}}; }
     bool flushed() const noexcept override { return ended_; }
+    // Skippable frames hold no content; every frame with content must have its checksum flag.
+    bool contentChecksummed() const noexcept override { return anyFrame_ && !uncheckedFrame_; }
 
     std::size_t process(io::ByteView in, io::Buffer& out) override {
         if (ended_) return 0;
@@ -359,6 +361,8 @@ private:
         linked_ = (flg & 0x20) == 0;
         blockChecksum_ = (flg & 0x10) != 0;
         contentChecksum_ = (flg & 0x04) != 0;
+        anyFrame_ = true;
+        if (!contentChecksum_) uncheckedFrame_ = true;
         hasContentSize_ = (flg & 0x08) != 0;
         if (hasContentSize_) std::memcpy(&contentSize_, descriptor + 2, 8);
         blockMax_ = std::size_t{1} << (8 + 2 * blockId);  // 64 KiB, 256 KiB, 1 MiB, 4 MiB
@@ -471,6 +475,8 @@ private:
     std::vector<std::byte> gatheredDone_;   // the last one completed
     std::uint64_t frames_ = 0;              // frames (and skippable frames) read completely
     bool ended_ = false;                    // input ended cleanly
+    bool anyFrame_ = false;                 // a frame (not a skippable one) has begun
+    bool uncheckedFrame_ = false;           // some frame has no content checksum
 
     // The current frame.
     bool linked_ = true;

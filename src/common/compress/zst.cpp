@@ -1,7 +1,10 @@
 // zst filters over the zstd streaming API: frames without checksum or content size, as pgBackRest
-// writes them. The decoder accepts concatenated frames. zstd buffers internally, so both
+// writes them (a content checksum on request, which pgBackRest reads as well). The decoder accepts concatenated frames. zstd buffers internally, so both
 // directions write straight into the caller's buffer however small it is.
 #include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "common/compress/compress_filters.h"
 #include "common/error.h"
@@ -13,11 +16,11 @@ constexpr std::string_view kCodec = "zst";
 
 class ZstCompress final : public io::Filter {
 public:
-    explicit ZstCompress(int level) : level_(level) {
+    ZstCompress(int level, const CompressOptions& options) : level_(level) {
         ctx_ = ZSTD_createCCtx();
         if (ctx_ == nullptr) throwCompress(kCodec, "unable to create context");
         check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, level));
-        check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_checksumFlag, 0));
+        check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_checksumFlag, options.contentChecksum ? 1 : 0));
         // A stream that ends on its first call would otherwise record its size in the header.
         check(ZSTD_CCtx_setParameter(ctx_, ZSTD_c_contentSizeFlag, 0));
     }
@@ -79,10 +82,13 @@ public:
         const std::size_t hint = ZSTD_decompressStream(ctx_, &output, &input);
         if (ZSTD_isError(hint)) throwCorrupt(kCodec, ZSTD_getErrorName(hint));
         out.grow(output.pos);
+        // One call never reads past the end of a frame, so what it consumed belongs to one frame.
+        noteFrameStart(in.first(input.pos));
 
         if (hint == 0) {  // a frame ended and all its output was handed out
             inFrame_ = false;
             ++frames_;
+            headerSeen_ = 0;
             if (in.empty()) ended_ = true;
         } else {
             inFrame_ = true;
@@ -91,8 +97,36 @@ public:
         return input.pos;
     }
 
+    // zstd checks a frame's XXH64 at its end when the frame has one: then every byte is verified.
+    bool contentChecksummed() const noexcept override {
+        return anyFrame_ && !uncheckedFrame_ && (!inFrame_ || headerSeen_ == kHeaderBytes);
+    }
+
 private:
+    static constexpr std::size_t kHeaderBytes = 5;  // magic and frame header descriptor
+
+    // Collects the first bytes of each frame to learn whether it carries a content checksum.
+    void noteFrameStart(io::ByteView consumed) {
+        if (headerSeen_ == kHeaderBytes) return;
+        const std::size_t n = std::min(consumed.size(), kHeaderBytes - headerSeen_);
+        std::memcpy(header_ + headerSeen_, consumed.data(), n);
+        headerSeen_ += n;
+        if (headerSeen_ < kHeaderBytes) return;
+        std::uint32_t magic;
+        std::memcpy(&magic, header_, 4);  // little-endian, as the format
+        if (magic == ZSTD_MAGICNUMBER) {
+            anyFrame_ = true;
+            if ((static_cast<unsigned>(header_[4]) & 0x04) == 0) uncheckedFrame_ = true;  // Content_Checksum_flag
+        } else if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START) {
+            uncheckedFrame_ = true;  // a legacy frame: no checksum we know of
+        }
+    }
+
     ZSTD_DCtx* ctx_ = nullptr;
+    std::byte header_[kHeaderBytes] = {};
+    std::size_t headerSeen_ = 0;  // bytes of the current frame's start collected in header_
+    bool anyFrame_ = false;       // a zstd frame (not a skippable one) has begun
+    bool uncheckedFrame_ = false; // some frame has no content checksum
     bool inFrame_ = false;       // part of a frame has been read
     std::uint64_t frames_ = 0;   // frames decoded completely
     bool ended_ = false;         // end of input reached between frames
@@ -100,7 +134,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<io::Filter> makeZstCompress(int level) { return std::make_unique<ZstCompress>(level); }
+std::unique_ptr<io::Filter> makeZstCompress(int level, const CompressOptions& options) {
+    return std::make_unique<ZstCompress>(level, options);
+}
 std::unique_ptr<io::Filter> makeZstDecompress() { return std::make_unique<ZstDecompress>(); }
 
 }  // namespace pgark::compress::detail

@@ -3,23 +3,16 @@
 
 namespace pgark::crypto {
 
-BackgroundSha1::~BackgroundSha1() {
-    // The hashing thread reads the caller's buffer: never leave it running past our lifetime.
-    if (pending_.valid()) pending_.wait();
-}
-
-void BackgroundSha1::wait() {
-    if (pending_.valid()) pending_.get();  // rethrows a failure of the hashing thread
-}
-
 void BackgroundSha1::update(io::ByteView data) {
-    wait();
+    // The caller alternates two buffers: the previous chunk must be hashed before its buffer is
+    // filled again, which happens as soon as we return.
+    worker_.waitFor(last_);
     if (data.empty()) return;
-    pending_ = std::async(std::launch::async, [this, data] { hasher_.update(data); });
+    last_ = worker_.submit([this, data] { hasher_.update(data); });
 }
 
 std::string BackgroundSha1::finalHex() {
-    wait();
+    worker_.finish();
     return hasher_.finalHex();
 }
 

@@ -63,6 +63,11 @@ public:
     virtual bool observer() const noexcept { return false; }
     virtual void observe(ByteView /*data*/) {}
 
+    // Decompressors: true when every byte produced so far belongs to a frame carrying a checksum
+    // of its content that the filter checks at the frame's end (throwing if it does not match), so
+    // a stream that ended without error was verified byte for byte. archive-get relies on it.
+    virtual bool contentChecksummed() const noexcept { return false; }
+
     virtual FilterResult result() const { return {}; }
     virtual FilterSpec spec() const = 0;
 };

@@ -151,10 +151,11 @@ private:
 class PosixWriteStream final : public io::WriteStream {
 public:
     // `tempPath` is "" for a direct (non-atomic) write to `path`.
+    // `reserved`: bytes preallocated beyond the file's size (WriteOptions::sizeHint), 0 if none.
     PosixWriteStream(int fd, std::string path, std::string tempPath, const WriteOptions& options,
-                     std::size_t bufferSize)
+                     std::size_t bufferSize, std::uint64_t reserved)
         : fd_(fd), path_(std::move(path)), tempPath_(std::move(tempPath)), syncFile_(options.syncFile),
-          syncPath_(options.syncPath), mtime_(options.mtime), bufferSize_(bufferSize) {}
+          syncPath_(options.syncPath), mtime_(options.mtime), bufferSize_(bufferSize), reserved_(reserved) {}
     ~PosixWriteStream() override { abort(); }
     PosixWriteStream(const PosixWriteStream&) = delete;
     PosixWriteStream& operator=(const PosixWriteStream&) = delete;
@@ -183,6 +184,10 @@ public:
         bool renamed = false;
         try {
             flush();
+            // A hint larger than what was written leaves blocks past the end: give them back
+            // (truncating to the same size frees blocks reserved beyond it).
+            if (reserved_ > written_ && ::ftruncate(fd_, static_cast<off_t>(written_)) == -1)
+                throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to truncate file '{}'", writePath()));
             if (mtime_) {
                 const timespec times[2] = {{static_cast<time_t>(*mtime_), 0}, {static_cast<time_t>(*mtime_), 0}};
                 if (::futimens(fd_, times) == -1)
@@ -232,6 +237,7 @@ private:
                 throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to write file '{}'", writePath()));
             }
             data = data.subspan(static_cast<std::size_t>(n));
+            written_ += static_cast<std::uint64_t>(n);
         }
     }
 
@@ -251,6 +257,8 @@ private:
     std::size_t bufferSize_;
     std::unique_ptr<std::byte[]> buffer_;  // allocated on the first small write
     std::size_t bufferUsed_ = 0;
+    std::uint64_t reserved_;    // preallocated bytes (see constructor)
+    std::uint64_t written_ = 0; // bytes written to the file so far
     bool ended_ = false;
     bool failed_ = false;  // a write failed: commit() must refuse
 };
@@ -334,8 +342,16 @@ public:
             ::unlink(target.c_str());
             throwSys(ErrorCode::FileMode, err, fmt::format("unable to set mode of file '{}'", target));
         }
+        // Reserving the blocks of a file whose size is known lets ext4 skip its per-page delayed
+        // allocation, which made writing a 16 MiB WAL segment several times slower. KEEP_SIZE: the
+        // file's size stays what was written. Advisory: a filesystem without fallocate, or one
+        // short of space (the writes will say so), just goes on without it.
+        std::uint64_t reserved = 0;
+        if (options.sizeHint && *options.sizeHint != 0 &&
+            ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(*options.sizeHint)) == 0)
+            reserved = *options.sizeHint;
         return std::make_unique<PosixWriteStream>(guard.release(), full, options.atomic ? target : std::string(),
-                                                  options, options_.bufferSize);
+                                                  options, options_.bufferSize, reserved);
     }
 
     void remove(std::string_view path, const RemoveOptions& options) override {
