@@ -2,7 +2,8 @@
 # Every bad input to the archive commands gives a clear error, a non-zero exit and an unchanged
 # repository: unknown stanza, missing pg1-path, a WAL file from another cluster, a different
 # segment pushed twice, a corrupt archive.info (falls back to the copy) and both copies corrupt,
-# a wrong cipher passphrase, stop in force, an unwritable repository, a full disk.
+# a wrong cipher passphrase, stop in force, a damaged or misplaced stored segment (lz4, zst), an
+# unwritable repository, a full disk.
 source "$(dirname "$0")/lib/harness.sh"
 PORT=$PGARK_TEST_PORT
 REPO=$T/repo
@@ -88,6 +89,34 @@ push --stanza=main stop
 check_refused 62 "stop" push --stanza=main archive-push "$T/seg"
 push --stanza=main start
 expect_exit 0 push --stanza=main archive-push "$T/seg"
+
+# archive-get verifies lz4 and zst segments by their frame checksums instead of a second SHA-1 pass
+# when the segment's header and size say it is the segment asked for; anything else falls back to
+# the SHA-1 in the stored name. Real 16 MiB segments, encrypted, for both codecs.
+for compress in zst lz4; do
+  step "$compress: a damaged stored segment is refused; another segment's intact file under its name too"
+  sed -i "s#^compress-type=.*#compress-type=$compress#" "$T/pgark.conf"
+  a=$(switch_wal "$PORT"); wait_archived "$PORT" "$a"
+  b=$(switch_wal "$PORT"); wait_archived "$PORT" "$b"
+  stored_a=$(find "$REPO/archive/main/15-1" -name "$a-*.$compress"); stored_b=$(find "$REPO/archive/main/15-1" -name "$b-*.$compress")
+  [ -n "$stored_a" ] && [ -n "$stored_b" ] || fail "segments $a and $b were not archived as .$compress"
+  expect_exit 0 push --stanza=main archive-get "$a" "$T/got-a"
+  assert_eq "$(sha1sum <"$T/got-a" | cut -d' ' -f1)" "$(basename "$stored_a" | cut -c26-65)" "archive-get of $a"
+  cp "$stored_a" "$T/stored-a.good"; cp "$stored_b" "$T/stored-b.good"
+  size=$(stat -c %s "$stored_a")
+  byte=$(od -An -tu1 -j $((size / 2)) -N1 "$stored_a" | tr -d ' ')
+  printf "\\$(printf %03o $((byte ^ 0x55)))" | dd of="$stored_a" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+  cmp -s "$stored_a" "$T/stored-a.good" && fail "the stored file was not damaged"
+  check_refused 112 "compressed data" push --stanza=main archive-get "$a" "$T/got-bad"
+  [ ! -e "$T/got-bad" ] || fail "archive-get wrote a damaged segment"
+  cp "$T/stored-a.good" "$stored_b"
+  check_refused 26 "is corrupt" push --stanza=main archive-get "$b" "$T/got-bad"
+  [ ! -e "$T/got-bad" ] || fail "archive-get wrote segment $a as $b"
+  cp "$T/stored-a.good" "$stored_a"; cp "$T/stored-b.good" "$stored_b"
+  expect_exit 0 push --stanza=main archive-get "$b" "$T/got-b"
+  assert_eq "$(sha1sum <"$T/got-b" | cut -d' ' -f1)" "$(basename "$stored_b" | cut -c26-65)" "archive-get of $b"
+done
+sed -i "s#^compress-type=.*#compress-type=zst#" "$T/pgark.conf"
 
 step "an unwritable repository"
 chmod 0500 "$REPO/archive/main/15-1"

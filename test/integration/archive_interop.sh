@@ -3,7 +3,9 @@
 #  1. a stanza pgark created and filled: `pgbackrest info` and `pgbackrest archive-get` work, and
 #     pgbackrest's own checksum check accepts pgark's info files (plain and encrypted);
 #  2. a stanza pgbackrest created and filled: pgark reads its info files and `pgark archive-get`
-#     returns the segments byte for byte.
+#     returns the segments byte for byte;
+#  3. zst frames as pgark writes them (with a content checksum pgBackRest does not write) are
+#     read by `pgbackrest archive-get` and by the zstd tool.
 source "$(dirname "$0")/lib/harness.sh"
 command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
 PORT=$PGARK_TEST_PORT
@@ -65,4 +67,16 @@ for cipher in n y; do
   pgbr archive-get "$seg" "$T/by-pgbackrest"
   cmp -s "$T/by-pgbackrest" "$T/pg/pg_wal/$seg" || fail "pgbackrest archive-get of pgark's $seg differs"
 done
+
+step "zst as pgark writes it (with a content checksum): pgbackrest and the zstd tool read it"
+write_conf pgark n
+sed -i 's#^compress-type=.*#compress-type=zst#; s#repo-pgark-n#repo-pgark-zst#' "$T/pgark.conf"
+pgark_pg --stanza=main stanza-create
+seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+stored=$(find "$T/repo-pgark-zst/archive/main/15-1" -name "$seg-*.zst")
+[ -n "$stored" ] || fail "segment $seg was not archived as .zst"
+assert_contains "$(zstd -lv "$stored" 2>&1)" "XXH64"
+zstd -dc "$stored" | cmp -s - "$T/pg/pg_wal/$seg" || fail "zstd -d of pgark's $seg differs"
+pgbr archive-get "$seg" "$T/by-pgbackrest"
+cmp -s "$T/by-pgbackrest" "$T/pg/pg_wal/$seg" || fail "pgbackrest archive-get of pgark's zst $seg differs"
 echo "PASS: $TEST_NAME"

@@ -14,6 +14,7 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "fake/fault_storage.h"
+#include "fake/filter_driver.h"
 #include "fake/mem_storage.h"
 
 using namespace pgark;
@@ -236,4 +237,77 @@ TEST_CASE("archive-get with a wrong repository passphrase is an error, not 'not 
     CHECK_THROWS_AS(archive::archiveGetFile("000000010000000000000001", (dir.path / "x").string(), repos,
                                             {.stanza = "main", .pgControl = cluster()}),
                     Error);
+}
+
+namespace {
+
+// A whole 16 MiB segment whose long page header names it: timeline 1, segment `number`.
+std::string wholeSegment(unsigned seed, std::uint64_t number) {
+    std::string bytes = segmentBytes(kSystemId, seed, 16 * 1024 * 1024);
+    const std::uint64_t pageAddress = number * 16 * 1024 * 1024;
+    std::memcpy(bytes.data() + 8, &pageAddress, 8);
+    return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("archive-get of whole lz4 and zst segments: frame checksums verify them, the SHA-1 still decides the rest",
+          "[unit][command][archive]") {
+    TempDir dir;
+    const auto type = GENERATE(compress::CompressType::Lz4, compress::CompressType::Zst);
+    std::vector<Repo> repos;
+    repos.push_back(memRepo(1));
+    stanza::stanzaCreate(repos, "main", cluster());
+    const archive::GetOptions get{.stanza = "main", .pgControl = cluster()};
+    const std::string seg3 = "000000010000000000000003", seg4 = "000000010000000000000004";
+    const std::string bytes3 = wholeSegment(3, 3), bytes4 = wholeSegment(4, 4);
+    archive::archivePushFile(dir.write(seg3, bytes3), repos, pushOptions(type));
+    archive::archivePushFile(dir.write(seg4, bytes4), repos, pushOptions(type));
+    const std::string path3 = archive::findStoredSegment(*repos[0].storage, "main", "15-1", seg3).at(0).path;
+    const std::string path4 = archive::findStoredSegment(*repos[0].storage, "main", "15-1", seg4).at(0).path;
+    const std::string stored3 = storage::readText(*repos[0].storage, path3);
+
+    REQUIRE(archive::archiveGetFile(seg3, (dir.path / "got").string(), repos, get));
+    CHECK(dir.read("got") == bytes3);
+    std::filesystem::remove(dir.path / "got");
+
+    SECTION("a damaged byte anywhere is refused by the frame checksum, and nothing is written") {
+        for (const std::size_t at : {std::size_t{20}, stored3.size() / 2, stored3.size() - 2}) {
+            INFO("byte " << at);
+            std::string bad = stored3;
+            bad[at] = static_cast<char>(bad[at] ^ 0x10);
+            storage::writeText(*repos[0].storage, path3, bad, {});
+            CHECK_THROWS_AS(archive::archiveGetFile(seg3, (dir.path / "got").string(), repos, get), Error);
+            CHECK_FALSE(std::filesystem::exists(dir.path / "got"));
+        }
+    }
+    SECTION("an intact file of another segment under this segment's name is refused by the SHA-1") {
+        storage::writeText(*repos[0].storage, path4, stored3, {});
+        try {
+            archive::archiveGetFile(seg4, (dir.path / "got").string(), repos, get);
+            FAIL("segment 3 was returned as segment 4");
+        } catch (const Error& error) {
+            CHECK(error.code() == ErrorCode::Checksum);
+        }
+        CHECK_FALSE(std::filesystem::exists(dir.path / "got"));
+    }
+    SECTION("frames without a content checksum (as pgBackRest writes zst) are checked by the SHA-1") {
+        if (type == compress::CompressType::Zst) {
+            const std::string seg5 = "000000010000000000000005";
+            const std::string bytes5 = wholeSegment(5, 5);
+            auto plain = compress::makeCompressFilter(compress::CompressType::Zst, 3);
+            const std::string frame = test::runFilter(*plain, bytes5, {.outCapacity = 1024 * 1024});
+            REQUIRE((static_cast<unsigned char>(frame.at(4)) & 0x04) == 0);
+            const std::string dir5 = "archive/main/15-1/0000000100000000/";
+            storage::writeText(*repos[0].storage, dir5 + archive::storedSegmentName(seg5, std::string(40, 'a'), type),
+                               frame, {});
+            try {
+                archive::archiveGetFile(seg5, (dir.path / "got").string(), repos, get);
+                FAIL("a segment whose SHA-1 does not match its name was returned");
+            } catch (const Error& error) {
+                CHECK(error.code() == ErrorCode::Checksum);
+            }
+            CHECK_FALSE(std::filesystem::exists(dir.path / "got"));
+        }
+    }
 }

@@ -420,3 +420,28 @@ TEST_CASE("PosixStorage reports a full file system as DiskFull", "[unit][storage
     writeText(*storage, "dir/small", "fits", {});
     CHECK(readText(*storage, "dir/small") == "fits");
 }
+
+TEST_CASE("PosixStorage sizeHint reserves blocks but the file is exactly what was written", "[unit][storage][posix]") {
+    ScratchDir scratch;
+    auto storage = makePosixStorage(scratch.path(), {});
+    const std::string data(300 * 1024, 'w');
+    // Larger than the data (its extra blocks are given back), exact, smaller (the file grows past it).
+    for (const std::uint64_t hint : {std::uint64_t{4} << 20, std::uint64_t{300} * 1024, std::uint64_t{4096}}) {
+        INFO("hint " << hint);
+        auto stream = storage->openWrite("seg", {.sizeHint = hint});
+        stream->write(io::asBytes(data));
+        stream->commit();
+        CHECK(slurp(scratch.sub("seg")) == data);
+        struct stat st;
+        REQUIRE(::stat(scratch.sub("seg").c_str(), &st) == 0);
+        CHECK(static_cast<std::size_t>(st.st_size) == data.size());
+        // No reserved blocks left beyond the end (st_blocks counts 512-byte units).
+        CHECK(static_cast<std::uint64_t>(st.st_blocks) * 512 < data.size() + 64 * 1024);
+    }
+    SECTION("an aborted write leaves nothing") {
+        auto stream = storage->openWrite("gone", {.sizeHint = std::uint64_t{1} << 20});
+        stream->write(io::asBytes(data));
+        stream->abort();
+        CHECK_FALSE(exists(scratch.sub("gone")));
+    }
+}

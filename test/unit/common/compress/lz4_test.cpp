@@ -269,3 +269,21 @@ TEST_CASE("XXH32 matches the checksums lz4frame.h computes", "[unit][compress]")
     }
     CHECK(detail::Xxh32::of("", 0) == 0x02CC5D05U);
 }
+
+TEST_CASE("lz4 decoder reports whether every frame carried a content checksum", "[unit][compress]") {
+    const std::string data = PatternSource(9).take(200000);
+    const std::string ours = lz4Compress(1, data);
+    LZ4F_preferences_t prefs{};
+    prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
+    const std::string unchecked = referenceCompress(data, prefs, 65536, false);
+    const auto checksummed = [](const std::string& frames) {
+        auto filter = makeDecompressFilter(CompressType::Lz4);
+        runFilter(*filter, frames);
+        return filter->contentChecksummed();
+    };
+    CHECK(checksummed(ours));
+    CHECK(checksummed(ours + ours));
+    CHECK_FALSE(checksummed(unchecked));
+    CHECK_FALSE(checksummed(ours + unchecked));
+    CHECK_FALSE(checksummed(unchecked + ours));
+}

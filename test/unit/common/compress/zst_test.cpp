@@ -87,3 +87,31 @@ TEST_CASE("zst decompress rejects a reserved block type", "[unit][compress]") {
     out[headerEnd] = static_cast<char>(out[headerEnd] | 0x06);
     CHECK_THROWS_WITH(zstDecompress(out), Catch::Contains("invalid zst compressed data"));
 }
+
+TEST_CASE("zst content checksum: written on request, checked, and reported by the decoder", "[unit][compress]") {
+    const std::string data = PatternSource(7).take(300000);
+    auto checked = makeCompressFilter(CompressType::Zst, 3, {.contentChecksum = true});
+    const std::string withSum = runFilter(*checked, data);
+    CHECK((byteAt(withSum, 4) & 0x04) == 0x04);  // Content_Checksum_flag
+    const std::string plain = zstCompress(3, data);
+
+    const auto decode = [](const std::string& frames, const RunOptions& options = {}) {
+        auto filter = makeDecompressFilter(CompressType::Zst);
+        const std::string out = runFilter(*filter, frames, options);
+        return std::make_pair(out, filter->contentChecksummed());
+    };
+    // Input fed a byte at a time too: the frame header is collected across calls.
+    for (const std::size_t chunk : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+        INFO("input chunk " << chunk);
+        CHECK(decode(withSum, {.inChunk = chunk}) == std::make_pair(data, true));
+        CHECK(decode(plain, {.inChunk = chunk}) == std::make_pair(data, false));
+        // Every frame must have it: one frame without makes the whole stream unchecked.
+        CHECK(decode(withSum + withSum, {.inChunk = chunk}) == std::make_pair(data + data, true));
+        CHECK(decode(withSum + plain, {.inChunk = chunk}) == std::make_pair(data + data, false));
+        CHECK(decode(plain + withSum, {.inChunk = chunk}) == std::make_pair(data + data, false));
+    }
+    // A damaged checksum (the last 4 bytes) is refused.
+    std::string bad = withSum;
+    bad.back() = static_cast<char>(bad.back() ^ 0x01);
+    CHECK_THROWS_AS(zstDecompress(bad), Error);
+}
