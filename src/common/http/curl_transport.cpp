@@ -1,6 +1,4 @@
 // libcurl behind HttpTransport. See http.h.
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -8,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/http/http.h"
+#include "common/http/lib_loader.h"
 
 namespace pgark::http {
 
@@ -41,11 +40,11 @@ namespace {
 // lock callbacks; curl_global_init runs once, before the first handle.
 CURLSH* processShare() {
     static CURLSH* share = [] {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        CURLSH* created = curl_share_init();
-        curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-        curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-        curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        libcurl().curl_global_init(CURL_GLOBAL_DEFAULT);
+        CURLSH* created = libcurl().curl_share_init();
+        libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
         return created;
     }();
     return share;
@@ -114,10 +113,10 @@ std::pair<std::string, unsigned> hostAndPort(std::string_view url) {
 
 class CurlTransport final : public HttpTransport {
 public:
-    explicit CurlTransport(HttpOptions options) : options_(std::move(options)), share_(processShare()), curl_(curl_easy_init()) {
+    explicit CurlTransport(HttpOptions options) : options_(std::move(options)), share_(processShare()), curl_(libcurl().curl_easy_init()) {
         if (curl_ == nullptr) throwError(ErrorCode::Memory, "unable to create an HTTP client handle");
     }
-    ~CurlTransport() override { curl_easy_cleanup(curl_); }
+    ~CurlTransport() override { libcurl().curl_easy_cleanup(curl_); }
     CurlTransport(const CurlTransport&) = delete;
     CurlTransport& operator=(const CurlTransport&) = delete;
 
@@ -125,21 +124,21 @@ public:
         HttpResponse response;
         Exchange exchange{&request, 0, &response};
         // A reset clears the options but keeps live connections and caches.
-        curl_easy_reset(curl_);
-        curl_easy_setopt(curl_, CURLOPT_SHARE, share_);
-        curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
-        curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "https,http");
-        curl_easy_setopt(curl_, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options_.verifyTls ? 1L : 0L);
-        curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options_.verifyTls ? 2L : 0L);
-        if (!options_.caFile.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.caFile.c_str());
-        if (!options_.caPath.empty()) curl_easy_setopt(curl_, CURLOPT_CAPATH, options_.caPath.c_str());
+        libcurl().curl_easy_reset(curl_);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_SHARE, share_);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
+        libcurl().curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "https,http");
+        libcurl().curl_easy_setopt(curl_, CURLOPT_TCP_KEEPALIVE, 1L);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options_.verifyTls ? 1L : 0L);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options_.verifyTls ? 2L : 0L);
+        if (!options_.caFile.empty()) libcurl().curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.caFile.c_str());
+        if (!options_.caPath.empty()) libcurl().curl_easy_setopt(curl_, CURLOPT_CAPATH, options_.caPath.c_str());
         const long timeoutMs = static_cast<long>(std::max<std::int64_t>(options_.timeout.count(), 1));
-        curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs);
         // No byte for the whole timeout (rounded up to a second, curl's unit here) = a dead peer.
-        curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, std::max(1L, (timeoutMs + 999) / 1000));
+        libcurl().curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, std::max(1L, (timeoutMs + 999) / 1000));
 
         curl_slist* connectTo = nullptr;
         if (!options_.connectHost.empty() || options_.connectPort != 0) {
@@ -147,45 +146,45 @@ public:
             const std::string rule = fmt::format("{}:{}:{}:{}", host, port,
                                                  options_.connectHost.empty() ? host : options_.connectHost,
                                                  options_.connectPort == 0 ? port : options_.connectPort);
-            connectTo = curl_slist_append(nullptr, rule.c_str());
-            curl_easy_setopt(curl_, CURLOPT_CONNECT_TO, connectTo);
+            connectTo = libcurl().curl_slist_append(nullptr, rule.c_str());
+            libcurl().curl_easy_setopt(curl_, CURLOPT_CONNECT_TO, connectTo);
         }
 
         curl_slist* headers = nullptr;
         for (const auto& [name, value] : request.headers)
-            headers = curl_slist_append(headers, fmt::format("{}: {}", name, value).c_str());
+            headers = libcurl().curl_slist_append(headers, fmt::format("{}: {}", name, value).c_str());
         // curl would otherwise add "Expect: 100-continue" to larger uploads and wait a second for it.
-        headers = curl_slist_append(headers, "Expect:");
-        if (request.method == "PUT" || request.method == "POST") headers = curl_slist_append(headers, "Content-Type:");
-        curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+        headers = libcurl().curl_slist_append(headers, "Expect:");
+        if (request.method == "PUT" || request.method == "POST") headers = libcurl().curl_slist_append(headers, "Content-Type:");
+        libcurl().curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
 
         if (request.method == "HEAD") {
-            curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+            libcurl().curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
         } else if (request.method == "PUT" || request.method == "POST") {
-            curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-            curl_easy_setopt(curl_, CURLOPT_READFUNCTION, onRead);
-            curl_easy_setopt(curl_, CURLOPT_READDATA, &exchange);
-            curl_easy_setopt(curl_, CURLOPT_SEEKFUNCTION, onSeek);
-            curl_easy_setopt(curl_, CURLOPT_SEEKDATA, &exchange);
-            if (request.method == "POST") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "POST");
+            libcurl().curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
+            libcurl().curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+            libcurl().curl_easy_setopt(curl_, CURLOPT_READFUNCTION, onRead);
+            libcurl().curl_easy_setopt(curl_, CURLOPT_READDATA, &exchange);
+            libcurl().curl_easy_setopt(curl_, CURLOPT_SEEKFUNCTION, onSeek);
+            libcurl().curl_easy_setopt(curl_, CURLOPT_SEEKDATA, &exchange);
+            if (request.method == "POST") libcurl().curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "POST");
         } else if (request.method != "GET") {
-            curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+            libcurl().curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
         }
-        curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, onWrite);
-        curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &exchange);
-        curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, onHeader);
-        curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &exchange);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, onWrite);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &exchange);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, onHeader);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &exchange);
         char errorText[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errorText);
+        libcurl().curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errorText);
 
-        const CURLcode code = curl_easy_perform(curl_);
-        curl_slist_free_all(headers);
-        curl_slist_free_all(connectTo);
+        const CURLcode code = libcurl().curl_easy_perform(curl_);
+        libcurl().curl_slist_free_all(headers);
+        libcurl().curl_slist_free_all(connectTo);
         if (code != CURLE_OK) fail(request, code, errorText);
 
         long status = 0;
-        curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+        libcurl().curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
         response.status = static_cast<int>(status);
         return response;
     }
@@ -194,7 +193,7 @@ private:
     [[noreturn]] void fail(const HttpRequest& request, CURLcode code, const char* errorText) const {
         // The URL names host, port and key; headers (credentials) are never part of a message.
         const std::string what = fmt::format("{} {}: {}", request.method, request.url,
-                                             *errorText != '\0' ? errorText : curl_easy_strerror(code));
+                                             *errorText != '\0' ? errorText : libcurl().curl_easy_strerror(code));
         switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:

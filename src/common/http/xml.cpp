@@ -1,12 +1,10 @@
 // XmlDocument / XmlNode over libxml2. See xml.h.
 #include "common/http/xml.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include <climits>
 
 #include "common/error.h"
+#include "common/http/lib_loader.h"
 
 namespace pgark::http {
 
@@ -33,22 +31,22 @@ std::vector<XmlNode> XmlNode::children(std::string_view name) const {
 
 std::string XmlNode::text() const {
     if (node_ == nullptr) return {};
-    xmlChar* content = xmlNodeGetContent(node_);
+    xmlChar* content = libxml2().xmlNodeGetContent(node_);
     if (content == nullptr) return {};
     std::string result(reinterpret_cast<const char*>(content));
-    xmlFree(content);
+    (*libxml2().xmlFree)(content);
     return result;
 }
 
-void XmlDocument::Free::operator()(_xmlDoc* doc) const noexcept { xmlFreeDoc(doc); }
+void XmlDocument::Free::operator()(_xmlDoc* doc) const noexcept { libxml2().xmlFreeDoc(doc); }
 
 XmlDocument XmlDocument::parse(std::string_view text, std::string_view what) {
     if (text.size() > INT_MAX) throwError(ErrorCode::Format, "{} is too large to parse as XML", what);
     // NONET: a reply never makes the parser fetch anything; no entity expansion either.
-    xmlDoc* doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr,
+    xmlDoc* doc = libxml2().xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc == nullptr || xmlDocGetRootElement(doc) == nullptr) {
-        if (doc != nullptr) xmlFreeDoc(doc);
+    if (doc == nullptr || libxml2().xmlDocGetRootElement(doc) == nullptr) {
+        if (doc != nullptr) libxml2().xmlFreeDoc(doc);
         throwError(ErrorCode::Format, "{} is not valid XML: '{}'", what, text.substr(0, 200));
     }
     XmlDocument result;
@@ -56,7 +54,7 @@ XmlDocument XmlDocument::parse(std::string_view text, std::string_view what) {
     return result;
 }
 
-XmlNode XmlDocument::root() const noexcept { return XmlNode(xmlDocGetRootElement(doc_.get())); }
+XmlNode XmlDocument::root() const noexcept { return XmlNode(libxml2().xmlDocGetRootElement(doc_.get())); }
 
 std::string xmlEscape(std::string_view text) {
     std::string out;
