@@ -8,7 +8,7 @@ PGARK_BIN=$(realpath "${1:-build/pgark}")
 N=${2:-16}
 ROUNDS=${3:-3}
 PG_BIN=/usr/lib/postgresql/15/bin
-PORT=55450
+PORT=${PGARK_TEST_PORT:-55450}
 B=$(mktemp -d /tmp/pgark-bench-archive.XXXXXX)
 chmod 755 "$B"
 if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; OWNER=postgres; else as_pg() { "$@"; }; OWNER=$(id -un); fi

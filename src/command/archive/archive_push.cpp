@@ -212,12 +212,32 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
                 }
             }
         }
-        if (hashing) sha1 = hasher.finalHex();
-
+        // Flush and fsync every file while the hash thread finishes the last chunks: the hash is
+        // the longer stage, so the fsync costs no time. A temporary file is durable but has no
+        // final name yet.
+        std::vector<Target*> committed;
         for (Target* target : writing) {
             if (!target->writer) continue;
             try {
                 target->writer->commit();
+                committed.push_back(target);
+            } catch (const Error& error) {
+                recordFailure(nullptr, *target->repo, error);
+                closeTarget(*target);
+            }
+        }
+        if (hashing) {
+            try {
+                sha1 = hasher.finalHex();
+            } catch (...) {
+                for (Target* target : committed)
+                    if (!target->tempPath.empty()) target->repo->storage->remove(target->tempPath, {});
+                throw;
+            }
+        }
+
+        for (Target* target : committed) {
+            try {
                 if (!target->tempPath.empty()) {
                     const std::string final = fmt::format(
                         "{}/{}", target->dir, storedSegmentName(source.name, sha1, options.compressType));
