@@ -186,7 +186,39 @@ std::string_view restoreCopyResultName(RestoreCopyResult result) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// A file of `size` zero bytes without writing them (a hole) when PGDATA is local; other storages
+// (test doubles) get the zeros written.
+void createZeroed(storage::Storage& pg, const RestoreFileRequest& request) {
+    const auto path = localPath(pg, request.pgPath);
+    if (!path) {
+        auto destination = pg.openWrite(request.pgPath, destinationOptions(request));
+        const std::vector<std::byte> zeros(64 * 1024);
+        for (std::uint64_t left = request.size; left > 0;) {
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, zeros.size()));
+            destination->write({zeros.data(), n});
+            left -= n;
+        }
+        destination->commit();
+        return;
+    }
+    const int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, request.mode);
+    if (fd == -1) throwSys(ErrorCode::FileOpen, errno, fmt::format("unable to open file '{}' for write", *path));
+    const bool ok = ::ftruncate(fd, static_cast<off_t>(request.size)) == 0 && ::fchmod(fd, request.mode) == 0;
+    const int error = errno;
+    ::close(fd);
+    if (!ok) throwSys(ErrorCode::FileWrite, error, fmt::format("unable to create zeroed file '{}'", *path));
+    applyFixUp(*path, request, {.mtime = true});
+}
+
+}  // namespace
+
 RestoreFileResult restoreFile(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
+    if (request.zero) {
+        createZeroed(pg, request);
+        return {.result = RestoreCopyResult::Created};
+    }
     if (request.delta != RestoreDelta::Off) {
         if (auto kept = tryKeep(pg, request)) return *kept;
     }

@@ -39,6 +39,9 @@ struct RestoreFileRequest {
     std::int64_t mtime = 0;                 // manifest `timestamp`, seconds since the epoch
     mode_t mode = 0600;                     // manifest `mode` (after defaults)
 
+    // Selective restore (--db-include/--db-exclude, spec §9.7): a sparse file of `size` zero bytes
+    // instead of the repository's contents, so the excluded database's files exist for recovery.
+    bool zero = false;
     RestoreDelta delta = RestoreDelta::Off;
     std::int64_t copyStartTime = 0;         // backup-timestamp-copy-start, seconds: Timestamp keeps only older files
     bool syncFile = true;                   // fsync the file before it is renamed into place

@@ -23,6 +23,7 @@ protocol::Job makeRestoreFileJob(std::string key, const storage::StorageSpec& re
         .addString(request.sha1)
         .addI64(request.mtime)
         .addU64(request.mode)
+        .addBool(request.zero)
         .addU64(static_cast<std::uint64_t>(request.delta))
         .addI64(request.copyStartTime)
         .addBool(request.syncFile)
@@ -44,6 +45,7 @@ RestoreFileRequest readRequest(protocol::MessageReader& in) {
     request.sha1 = in.readString();
     request.mtime = in.readI64();
     request.mode = static_cast<mode_t>(in.readU64());
+    request.zero = in.readBool();
     const std::uint64_t delta = in.readU64();
     if (delta > static_cast<std::uint64_t>(RestoreDelta::Timestamp))
         throwError(ErrorCode::Protocol, "restore file job has an unknown delta mode {}", delta);

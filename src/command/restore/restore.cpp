@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <set>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -22,6 +23,7 @@
 #include "command/restore/file_job.h"
 #include "command/restore/file_job_protocol.h"
 #include "command/restore/recovery.h"
+#include "command/restore/selective.h"
 #include "command/restore/target.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -212,6 +214,11 @@ int runRestore(const config::Config& config) {
             keep.emplace_back(name);
     }
 
+    const std::set<unsigned> zeroed =
+        restore::zeroedDatabases(manifest, config.getList("db-include"), config.getList("db-exclude"));
+    for (const pgark::info::ManifestDb& db : manifest.dbs())
+        if (zeroed.contains(db.id)) log::info("database '{}' (oid {}) is restored as sparse, zeroed files", db.name, db.id);
+
     const restore::RestorePaths paths(manifest);
     if (!settings.delta && !settings.force) restore::checkTargetsEmpty(manifest, paths, preserve);
 
@@ -250,6 +257,7 @@ int runRestore(const config::Config& config) {
         request.sha1 = file.size == 0 ? std::string(pgark::info::kSha1Empty) : file.checksum;
         request.mtime = file.timestamp;
         request.mode = file.mode;
+        request.zero = restore::zeroedFile(file.name, zeroed);
         request.delta = delta;
         request.copyStartTime = manifest.data().timestampCopyStart;
         request.syncFile = true;
@@ -279,7 +287,9 @@ int runRestore(const config::Config& config) {
             owners.apply(path, file.user, file.group);
             done += file.size;
             const unsigned percent = total == 0 ? 100 : static_cast<unsigned>(done * 100 / total);
-            if (restored.result == restore::RestoreCopyResult::Kept)
+            if (restore::zeroedFile(file.name, zeroed))
+                log::detail("restore zeroed file {} ({}, {}%)", path, command::info::formatSize(file.size), percent);
+            else if (restored.result == restore::RestoreCopyResult::Kept)
                 log::detail("restore file {} - exists and matches backup ({}, {}%)", path, command::info::formatSize(file.size),
                             percent);
             else
