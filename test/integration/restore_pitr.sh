@@ -194,4 +194,18 @@ set +e; OUT=$(run --pg1-path="$T/r6" --set="$full" restore 2>&1); rc=$?; set -e
 assert_contains "$OUT" "${victim#$T/repo/}"
 [ ! -e "$T/r6/global/pg_control" ] || fail "a failed restore wrote global/pg_control"
 cp -p "$T/victim.keep" "$victim"
+
+step "the recovery settings and signal files equal pgbackrest 2.45's for the same options"
+opts=(--type=time "--target=$ts" --target-exclusive --target-action=shutdown --target-timeline=1
+      --recovery-option=wal-retrieve-retry-interval=2s --archive-mode=off)
+newdir "$T/o1"; newdir "$T/o2"
+pgbr --pg1-path="$T/o1" "${opts[@]}" --log-level-console=error --log-level-stderr=error restore
+run --pg1-path="$T/o2" "${opts[@]}" restore
+norm() { # the data directory, the binary and the tool's name in the comments differ by design
+  sed -e "s|$1|PGDATA|g; s|$PGARK |BIN |; s|'pgbackrest |'BIN |; /^#/s/pgBackRest\|pgark/TOOL/; s/on [0-9-]* [0-9:]*/on DATE/" \
+    "$1/postgresql.auto.conf"
+}
+assert_contains "$(norm "$T/o1")" "recovery_target_time = '$ts'"
+diff <(norm "$T/o1") <(norm "$T/o2") || fail "postgresql.auto.conf differs from pgbackrest's"
+assert_eq "$(cd "$T/o2" && ls ./*.signal)" "$(cd "$T/o1" && ls ./*.signal)" "signal files"
 echo "PASS: $TEST_NAME"

@@ -3,6 +3,7 @@
 // difference is that values are quoted the way ALTER SYSTEM quotes them.
 #include "command/restore/recovery.h"
 
+#include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
 #include <regex>
@@ -110,6 +111,12 @@ RecoveryPlan planRecovery(const config::Config& config, const pgark::info::Manif
         throw Error(ErrorCode::OptionRequired, "restore command requires option: target")
             .withHint(fmt::format("--type={} recovers up to --target=<{}>", type, type));
     if (type == "preserve") return plan;
+    // Before 12 the settings go to recovery.conf, which pgark does not write yet.
+    if (type != "none" && std::atoi(manifest.data().pg.version.c_str()) < 12)
+        throw Error(ErrorCode::FeatureNotSupported,
+                    fmt::format("recovery settings for PostgreSQL {} (recovery.conf) are not supported yet",
+                                manifest.data().pg.version))
+            .withHint("restore with --type=none or --type=preserve and write recovery.conf by hand");
 
     if (type != "none") {
         const std::map<std::string, std::string> options = config.getHash("recovery-option");

@@ -19,6 +19,7 @@ namespace {
 info::Manifest onlineManifest(bool online = true) {
     info::Manifest manifest;
     manifest.data().optionOnline = online;
+    manifest.data().pg.version = "15";
     manifest.pathAdd({.name = "pg_data", .mode = 0750});
     return manifest;
 }
@@ -71,6 +72,16 @@ TEST_CASE("planRecovery: none, preserve and offline backups", "[unit][restore]")
 TEST_CASE("planRecovery refuses a target type without a target", "[unit][restore]") {
     test::requireError([] { (void)plan({"--type=time"}); }, ErrorCode::OptionRequired,
                        "restore command requires option: target");
+}
+
+TEST_CASE("planRecovery refuses PostgreSQL before 12 (recovery.conf) unless nothing is written", "[unit][restore]") {
+    info::Manifest manifest = onlineManifest();
+    manifest.data().pg.version = "11";
+    const config::Config config = config::loadArgs({"--stanza=main", "--pg1-path=/pg", "restore"});
+    test::requireError([&] { (void)planRecovery(config, manifest); }, ErrorCode::FeatureNotSupported,
+                       "recovery settings for PostgreSQL 11 (recovery.conf) are not supported yet");
+    const config::Config none = config::loadArgs({"--stanza=main", "--pg1-path=/pg", "--type=none", "restore"});
+    CHECK(planRecovery(none, manifest).settings.empty());
 }
 
 TEST_CASE("restore_command passes the command-line options archive-get takes, quoted for the shell", "[unit][restore]") {
