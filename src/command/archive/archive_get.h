@@ -1,6 +1,9 @@
 // archive-get of one file (spec §5.3): PostgreSQL's restore_command hook. Finds the file in the
-// repositories in order (newest matching archive id first), decrypts, decompresses, checks the
-// segment's SHA-1 against its stored name and writes the destination atomically.
+// repositories in order (newest matching archive id first), decrypts, decompresses, verifies the
+// content and writes the destination atomically. Verified means: the SHA-1 matches the stored
+// name, or, for a segment whose every lz4/zst frame carries a content checksum, the decompressor
+// checked those and the segment's first page header and size say it is this segment, whole (see
+// fetch() in archive_get.cpp). Nothing unverified ever reaches the destination.
 #pragma once
 
 #include <optional>
