@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <regex>
 
+#include "command/info/info.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "config/config.h"
@@ -78,15 +79,6 @@ std::string restoreCommand(const config::Config& config) {
     return command + " archive-get %f \"%p\"";
 }
 
-std::string localTime(std::int64_t seconds) {
-    const std::time_t time = seconds;
-    std::tm parts{};
-    ::localtime_r(&time, &parts);
-    char text[32];
-    std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &parts);
-    return text;
-}
-
 constexpr std::string_view kAutoConf = "postgresql.auto.conf";
 
 }  // namespace
@@ -152,7 +144,7 @@ RecoveryPlan planRecovery(const config::Config& config, const pgark::info::Manif
 
 void writeRecovery(storage::Storage& pg, const RecoveryPlan& plan, std::int64_t now) {
     if (plan.type == "preserve") return;
-    const std::string stamp = localTime(now);
+    const std::string stamp = command::info::formatLocalTime(now);
     // Earlier targets in the restored file would combine with ours (PostgreSQL refuses several
     // recovery_target_* at once), so they are commented out, never deleted.
     static const std::regex kTargetLine(

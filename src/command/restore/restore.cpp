@@ -10,9 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <set>
 #include <filesystem>
 #include <fmt/format.h>
+#include <set>
 
 #include "command/cluster.h"
 #include "command/commands.h"
@@ -42,15 +42,6 @@ constexpr std::string_view kPgControlTemp = "global/pg_control.pgbackrest.tmp";
 
 std::int64_t nowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string localTime(std::int64_t seconds) {
-    const std::time_t time = seconds;
-    std::tm parts{};
-    ::localtime_r(&time, &parts);
-    char text[32];
-    std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &parts);
-    return text;
 }
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
@@ -183,7 +174,7 @@ int runRestore(const config::Config& config) {
     const pgark::info::BackupInfo& backupInfo = *loaded.infos[loaded.repo];
     const pgark::info::BackupEntry& entry = *backupInfo.backup(loaded.label);
     log::info("{}: restore backup set {}, recovery will start at {}", repo.name(), loaded.label,
-              localTime(entry.timestampStart()));
+              command::info::formatLocalTime(entry.timestampStart()));
 
     pgark::info::Manifest manifest =
         pgark::info::loadManifest(*repo.storage, pgark::info::manifestPath(settings.stanza, loaded.label), backupInfo.cipherPass());
