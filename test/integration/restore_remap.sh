@@ -96,4 +96,19 @@ assert_eq "$(q postgres "select pg_is_in_recovery()")" "t"
 assert_eq "$(q postgres "select count(*) from big")" "50000"
 assert_eq "$(q db3 "select count(*) from t3")" "1000"
 pg_stop "$T/r2"
+
+step "--delta --force (size and time decide) over the used standby, --force alone over the first copy"
+touch "$T/r2/base/stray"
+run --pg1-path="$T/r2" --tablespace-map-all="$T/tsall" --type=standby --archive-mode=off --delta --force \
+  --log-level-console=detail restore >"$T/force.log" 2>&1
+grep -q "exists and matches backup" "$T/force.log" || fail "--delta --force kept nothing"
+[ ! -e "$T/r2/base/stray" ] || fail "--delta --force kept a stray file"
+run --pg1-path="$T/r1" --force --tablespace-map=ts1="$T/ts1-r1" --link-map=pg_wal="$T/wal-r1" \
+  --link-map=postgresql.conf="$T/conf-r1/postgresql.conf" --type=immediate --target-action=promote --archive-mode=off \
+  --log-level-console=detail restore >"$T/force.log" 2>&1
+! grep -q "exists and matches backup" "$T/force.log" || fail "--force alone kept a file"
+pg_start "$T/r1"; wait_ready
+for i in $(seq 1 100); do [ "$(q postgres "select pg_is_in_recovery()")" = f ] && break; sleep 0.1; done
+assert_eq "$(q db3 "select count(*) from t3")" "1000"  # dropped in this copy before: --force restored it whole
+pg_stop "$T/r1"
 echo "PASS: $TEST_NAME"
