@@ -26,6 +26,7 @@ void addS3Fields(const config::Config& config, unsigned index, storage::StorageS
     copy("repo-s3-key", "key");
     copy("repo-s3-key-secret", "key-secret");
     copy("repo-s3-token", "token");
+    copy("repo-s3-kms-key-id", "kms-key-id");
     copy("repo-s3-uri-style", "uri-style");
     copy("repo-storage-ca-file", "ca-file");
     copy("repo-storage-ca-path", "ca-path");

@@ -39,6 +39,7 @@ std::unique_ptr<Storage> makeS3FromSpec(const StorageSpec& spec) {
     options.accessKey = spec.field("key");
     options.secretKey = spec.field("key-secret");
     options.securityToken = spec.fieldOr("token", "");
+    options.kmsKeyId = spec.fieldOr("kms-key-id", "");
     options.pathStyle = spec.fieldOr("uri-style", "host") == "path";
     options.port = static_cast<unsigned>(std::stoul(spec.fieldOr("port", "443")));
     if (const std::string size = spec.fieldOr("upload-chunk-size", ""); !size.empty())

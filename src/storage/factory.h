@@ -23,7 +23,7 @@ struct StorageSpec {
 };
 
 // Posix fields: path (required), neutral-umask (y|n, default y), buffer-size (bytes).
-// S3 fields: path, bucket, endpoint, region, key, key-secret (required); token, uri-style (host|path),
+// S3 fields: path, bucket, endpoint, region, key, key-secret (required); token, kms-key-id, uri-style (host|path),
 // port, upload-chunk-size (bytes), verify-tls (y|n), ca-file, ca-path, host (to connect to),
 // io-timeout-ms.
 // Throws Error(FeatureNotSupported) for an unknown type.

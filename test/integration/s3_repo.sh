@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # S3 repositories end to end, against the local S3 test server over verified HTTPS with SigV4:
 #  1. pgark alone on S3: stanza-create, check (archive_command pushing to S3), full backup on two
-#     workers, incr backup under load; pgark info is byte-identical to pgbackrest info; pgbackrest
+#     workers into bundles, incr backup under load; pgark info is byte-identical to pgbackrest info; pgbackrest
 #     2.45 verifies the bucket, restores it and PostgreSQL comes up with the source's data; so does
 #     pgark restore from S3.
 #  2. pgbackrest writes to S3 (stanza-create, archive-push, full backup), pgark reads it: info
 #     identical, archive-get returns the same bytes.
-#  3. repo1 POSIX + repo2 S3: archive-push goes to both, backup --repo=2, info identical.
+#  3. repo1 POSIX + repo2 S3 encrypted (as in pgbackrest.conf.example): archive-push goes to both,
+#     backup --repo=2, info identical, pgbackrest verifies repo2.
 #  4. faults through a fault-injecting proxy: 500 and SlowDown are retried then succeed; a wrong
 #     secret fails with SignatureDoesNotMatch (and the secret is not printed); a certificate for
 #     another host name is refused unless --no-repo1-storage-verify-tls.
+#  5. no secret reaches a log file.
 source "$(dirname "$0")/lib/harness.sh"
 source "$(dirname "$0")/lib/s3.sh"
 command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
@@ -65,7 +67,9 @@ check_restored() {
 fresh_dir() { rm -rf "$1"; mkdir -p "$1"; chown "$PG_OWNER" "$1"; chmod 700 "$1"; }
 
 step "1. pgark on an S3 repository (at ${SECONDS}s)"
-write_conf s3 "$(s3_repo 1 /pgark)"
+# Bundles (as pgBackRest advises for object stores): few objects, and restores read byte ranges.
+write_conf s3 "$(s3_repo 1 /pgark)
+repo1-bundle=y"
 pg_init "$T/pg" "$PORT" "$PGARK --config=$T/s3.conf --stanza=main archive-push %p"
 pg_start "$T/pg"
 as_pg pgbench -q -i -s 1 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1
@@ -100,10 +104,13 @@ same_info pgbr
 run pgbr archive-get "$seg" "$T/got" || fail "pgark archive-get of pgbackrest's segment failed"
 cmp -s "$T/$seg" "$T/got" || fail "pgark archive-get returned other bytes than pgbackrest archived"
 
-step "3. repo1 POSIX + repo2 S3 (at ${SECONDS}s)"
+step "3. repo1 POSIX + repo2 S3 encrypted (at ${SECONDS}s)"
+# repo2 as in pgbackrest.conf.example: S3 and encrypted.
 write_conf two "repo1-path=$T/repo
 repo1-retention-full=2
-$(s3_repo 2 /two)"
+$(s3_repo 2 /two)
+repo2-cipher-type=aes-256-cbc
+repo2-cipher-pass=another-long-random-passphrase"
 psql_q "$PORT" "alter system set archive_command = '$PGARK --config=$T/two.conf --stanza=main archive-push %p'" >/dev/null
 psql_q "$PORT" "select pg_reload_conf()" >/dev/null
 run two stanza-create >/dev/null
@@ -151,4 +158,9 @@ expect_exit 39 run tls stanza-create
 assert_contains "$OUT" "TLS certificate verification failed"
 assert_contains "$OUT" "repo-storage-verify-tls"
 out=$(run tls --no-repo1-storage-verify-tls stanza-create 2>&1) || fail "verify-tls=n still refused: $out"
+
+step "5. no credential in any log file (at ${SECONDS}s)"
+ls "$T/log"/*.log >/dev/null || fail "no log files written"
+! grep -l "S3RVER\|another-long-random" "$T/log"/*.log || fail "a secret reached a log file"
+grep -q "repo1-s3-key-secret=<redacted>" "$T/log"/main-stanza-create.log || fail "the command line log does not redact the secret"
 echo "ok"

@@ -29,6 +29,7 @@ struct S3Options {
     std::string accessKey;
     std::string secretKey;         // never logged or put in a message
     std::string securityToken;     // temporary credentials' session token, "" = none
+    std::string kmsKeyId;          // "" = no SSE-KMS; else new objects are encrypted with this KMS key
     bool pathStyle = false;        // true: https://endpoint/bucket/key; false: https://bucket.endpoint/key
     unsigned port = 443;
     std::string root = "/";        // repo-path

@@ -44,7 +44,8 @@ public:
         if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", name_);
         try {
             if (uploadId_.empty()) {
-                const S3Call call{.method = "PUT", .key = key_, .headers = {{"content-md5", md5Base64(buffer_)}}, .body = buffer_};
+                S3Call call{.method = "PUT", .key = key_, .headers = {{"content-md5", md5Base64(buffer_)}}, .body = buffer_};
+                addEncryption(call);
                 const http::HttpResponse response = client_->send(call);
                 if (response.status != 200) throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to write file '{}'", name_), call, response);
             } else {
@@ -81,8 +82,17 @@ public:
     }
 
 private:
+    // SSE-KMS is asked for when an object is created: on the PUT or when a multipart upload starts.
+    void addEncryption(S3Call& call) const {
+        const std::string& kmsKeyId = client_->options().kmsKeyId;
+        if (kmsKeyId.empty()) return;
+        call.headers["x-amz-server-side-encryption"] = "aws:kms";
+        call.headers["x-amz-server-side-encryption-aws-kms-key-id"] = kmsKeyId;
+    }
+
     void start() {
-        const S3Call call{.method = "POST", .key = key_, .query = {{"uploads", ""}}};
+        S3Call call{.method = "POST", .key = key_, .query = {{"uploads", ""}}};
+        addEncryption(call);
         const http::HttpResponse response = client_->send(call);
         if (response.status != 200)
             throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to start upload of file '{}'", name_), call, response);

@@ -14,7 +14,8 @@ s3_stop_all() {
   for d in "${S3_DIRS[@]:-}"; do [ -n "$d" ] && bash "$S3_TOOLS/s3-server.sh" stop "$d" >/dev/null 2>&1 || true; done
 }
 # Stop the servers first, then the harness's own cleanup with the test's exit status.
-trap 'rc=$?; s3_stop_all; (exit $rc); cleanup' EXIT
+# set +e: a failing stop must not skip the harness's cleanup (which stops the clusters).
+trap 'rc=$?; set +e; s3_stop_all; (exit $rc); cleanup' EXIT
 
 # s3_start: starts the server on $S3_PORT with bucket "pgark"; sets S3_DIR and S3_CA (its certificate).
 s3_start() {

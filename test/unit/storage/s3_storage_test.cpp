@@ -88,6 +88,24 @@ TEST_CASE("S3Storage lays out keys and signs requests as S3 expects", "[unit][s3
         CHECK(request.body == "text");
         for (const auto& [name, value] : request.headers) CHECK_THAT(value, !Catch::Contains(kSecret));
     }
+    SECTION("with a KMS key, new objects ask for SSE-KMS (signed)") {
+        storage::S3Options options;
+        options.bucket = "bucket";
+        options.endpoint = "s3.example.com";
+        options.region = "eu-west-1";
+        options.accessKey = "AKIDEXAMPLE";
+        options.secretKey = kSecret;
+        options.kmsKeyId = "arn:aws:kms:eu-west-1:111122223333:key/abcd";
+        options.transport = f.http;
+        options.clock = &f.clock;
+        auto s3 = storage::makeS3Storage(options);
+        f.http->reply(200);
+        storage::writeText(*s3, "file", "x", {});
+        const auto& request = f.http->requests().at(0);
+        CHECK(request.header("x-amz-server-side-encryption") == "aws:kms");
+        CHECK(request.header("x-amz-server-side-encryption-aws-kms-key-id") == options.kmsKeyId);
+        CHECK_THAT(request.header("authorization"), Catch::Contains("x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id"));
+    }
     SECTION("host style: the bucket in the host name") {
         auto s3 = f.make(false);
         f.http->reply(404);
