@@ -6,6 +6,7 @@
 #     pgark restore from S3.
 #  2. pgbackrest writes to S3 (stanza-create, archive-push, full backup), pgark reads it: info
 #     identical, archive-get returns the same bytes.
+#     Then expire (retention 1 full) removes every object of the older backups.
 #  3. repo1 POSIX + repo2 S3 encrypted (as in pgbackrest.conf.example): archive-push goes to both,
 #     backup --repo=2, info identical, pgbackrest verifies repo2.
 #  4. faults through a fault-injecting proxy: 500 and SlowDown are retried then succeed; a wrong
@@ -104,6 +105,17 @@ same_info pgbr
 run pgbr archive-get "$seg" "$T/got" || fail "pgark archive-get of pgbackrest's segment failed"
 cmp -s "$T/$seg" "$T/got" || fail "pgark archive-get returned other bytes than pgbackrest archived"
 
+step "2b. expire on S3 removes every object of the expired backups (at ${SECONDS}s)"
+bdir="$S3_DIR/data/pgark/pgark/backup/main"
+old_full=$(ls "$bdir" | grep -E '^[0-9]{8}-[0-9]{6}F$' | head -1)
+[ -n "$old_full" ] || fail "no full backup in the bucket: $(ls "$bdir")"
+run s3 --repo1-retention-full=1 --type=full backup
+# (its manifest stays in backup.history, as pgBackRest keeps it)
+[ -z "$(find "$bdir/$old_full"* -type f 2>/dev/null)" ] || fail "objects of expired $old_full remain: $(find "$bdir/$old_full"* -type f | head)"
+[ -f "$bdir/backup.history/${old_full:0:4}/$old_full.manifest.gz._S3rver_object" ] || fail "the history manifest of $old_full is missing"
+same_info s3
+pgbr s3 verify >/dev/null || fail "pgbackrest verify failed after pgark's expire on S3"
+
 step "3. repo1 POSIX + repo2 S3 encrypted (at ${SECONDS}s)"
 # repo2 as in pgbackrest.conf.example: S3 and encrypted.
 write_conf two "repo1-path=$T/repo
@@ -129,7 +141,7 @@ write_conf proxy500 "$(s3_repo 1 /pgark $((S3_PORT + 1)))"
 out=$(run proxy500 --log-level-console=detail info 2>&1) || fail "info through 500s failed: $out"
 assert_contains "$out" "retry 1/4 of "
 assert_contains "$out" "after: HTTP 500"
-assert_contains "$out" "incr backup:"
+assert_contains "$out" "full backup:"
 assert_eq "$(grep -c injected "$T/proxy-$((S3_PORT + 1)).log")" 2
 s3_proxy $((S3_PORT + 2)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" --fail PUT:2:503:SlowDown
 write_conf slow "$(s3_repo 1 /slow $((S3_PORT + 2)))"
