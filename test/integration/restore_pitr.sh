@@ -134,7 +134,7 @@ for i in $(seq 1 150); do grep -q "shutdown at recovery target" "$T/r2.log" 2>/d
 grep -q "recovery stopping before commit of transaction $xid" "$T/r2.log" || fail "recovery did not stop before xid $xid: $(tail -5 "$T/r2.log")"
 [ ! -f "$T/r2/postmaster.pid" ] || fail "cluster did not shut down at the target"
 
-step "--type=lsn, then a --delta restore that changes nothing"
+step "--type=lsn, then a --delta restore that changes nothing, then --type=preserve"
 newdir "$T/r3"
 if [ "$(id -u)" -eq 0 ]; then
   # As root, restore gives every path, file and link the owner the manifest names (postgres).
@@ -151,6 +151,11 @@ kept=$(grep -c "exists and matches backup" "$T/nochange.log")
 copied=$(grep -c "^.*restore file .* checksum " "$T/nochange.log" || true)
 # Rewritten: pg_control (restored under a temporary name) and postgresql.auto.conf (recovery settings added).
 [ "$copied" -le 2 ] && [ "$kept" -ge $((files - 4)) ] || fail "no-change delta copied $copied, kept $kept of $files files"
+# --type=preserve keeps the recovery settings the directory already has.
+cp "$T/r3/postgresql.auto.conf" "$T/auto.conf.before"
+run --pg1-path="$T/r3" --delta --type=preserve restore
+cmp -s "$T/r3/postgresql.auto.conf" "$T/auto.conf.before" || fail "--type=preserve changed postgresql.auto.conf"
+[ -f "$T/r3/recovery.signal" ] || fail "--type=preserve removed recovery.signal"
 start_wait "$T/r3"; wait_promoted
 assert_eq "$(rows)" "100/200" "rows at the lsn"
 pg_stop "$T/r3"
