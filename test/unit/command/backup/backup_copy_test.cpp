@@ -1,0 +1,177 @@
+// The copy phase of a backup on a pool of in-process workers running the real backup handler
+// over real pipes, with POSIX storages: small files packed into numbered bundles, larger ones
+// stored on their own, a vanished file dropped, the manifest filled from the replies (only by the
+// parent), largest job first, progress up to 100% and periodic manifest saves; and a resumed run
+// that keeps the intact copies of an interrupted one.
+#include "command/backup/backup_copy.h"
+
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "command/backup/file_job.h"
+#include "command/backup/file_job_protocol.h"
+#include "common/crypto/hash.h"
+#include "common/log.h"
+#include "protocol/in_process_channel.h"
+#include "unit/command/backup/file_job_test_util.h"
+
+using namespace pgark;
+using namespace pgark::command::backup;
+using test::getFile;
+using test::putFile;
+
+namespace {
+
+std::string sha1(std::string_view data) {
+    crypto::Sha1Hasher hasher;
+    hasher.update(io::asBytes(data));
+    return hasher.finalHex();
+}
+
+// Detail lines (what log-level-console=detail shows), for the life of the object.
+struct LogCapture {
+    std::vector<std::string> lines;
+    LogCapture() {
+        log::init(log::Settings{.console = log::Level::Detail, .timestamp = false});
+        log::setTestSink([this](std::string_view line) { lines.emplace_back(line); });
+    }
+    ~LogCapture() {
+        log::setTestSink(nullptr);
+        log::init(log::Settings{});
+    }
+};
+
+struct Fixture {
+    test::ShmDir dir;
+    storage::StorageSpec pgSpec{.type = "posix", .fields = {{"path", dir.sub("pg")}}};
+    storage::StorageSpec repoSpec{.type = "posix", .fields = {{"path", dir.sub("repo")}}};
+    std::unique_ptr<storage::Storage> pg = storage::makeStorage(pgSpec);
+    std::unique_ptr<storage::Storage> repo = storage::makeStorage(repoSpec);
+    std::map<std::string, std::string> content;  // manifest name -> bytes in PGDATA
+    unsigned poolSize = 0;
+    std::vector<double> progress;
+    unsigned saves = 0;
+
+    info::Manifest manifest(const std::vector<std::pair<std::string, std::size_t>>& files, std::string_view missing) {
+        info::Manifest result;
+        result.pathAdd(info::ManifestPath{.name = "pg_data", .mode = 0700});
+        for (const auto& [name, size] : files) {
+            std::string bytes(size, static_cast<char>('a' + name.size() % 26));
+            if (size > 0) bytes[0] = static_cast<char>(name.back());
+            content[name] = bytes;
+            putFile(*pg, name.substr(8), bytes, 100);
+            result.fileAdd(info::ManifestFile{.name = name, .size = size, .sizeRepo = size, .timestamp = 100, .mode = 0600});
+        }
+        result.fileAdd(info::ManifestFile{.name = std::string(missing), .size = 10, .sizeRepo = 10, .timestamp = 100, .mode = 0600});
+        result.data().compressType = compress::CompressType::Lz4;
+        result.data().cipherPass = "file-pass";
+        result.setLabel("20261204-100000F");
+        return result;
+    }
+
+    CopyOptions options(bool bundle) const {
+        return CopyOptions{.stanza = "main",
+                           .compressLevel = 1,
+                           .processMax = 2,
+                           .bundle = bundle,
+                           .bundleSize = 10000,
+                           .bundleLimit = 8192,
+                           .manifestSaveThreshold = 1,
+                           .repo = repoSpec,
+                           .pg = pgSpec};
+    }
+
+    CopyHooks hooks() {
+        return CopyHooks{
+            .startPool =
+                [this](unsigned workers) {
+                    poolSize = workers;
+                    std::vector<std::unique_ptr<protocol::WorkerChannel>> channels;
+                    for (unsigned i = 0; i < workers; ++i)
+                        channels.push_back(std::make_unique<protocol::InProcessChannel>(
+                            std::vector<protocol::HandlerEntry>{backupFileHandler()}, protocol::ServeOptions{},
+                            "worker " + std::to_string(i + 1)));
+                    return protocol::WorkerPool(std::move(channels), std::chrono::seconds(30));
+                },
+            .saveManifest = [this] { ++saves; },
+            .progress = [this](double percent) { progress.push_back(percent); },
+        };
+    }
+};
+
+const std::vector<std::pair<std::string, std::size_t>> kFiles = {
+    {"pg_data/base/1/zbig", 100000}, {"pg_data/base/1/ymid", 20000}, {"pg_data/base/1/s1", 6000},
+    {"pg_data/base/1/s2", 5000},    {"pg_data/base/1/s3", 3000},   {"pg_data/base/1/s4", 7000}};
+
+}  // namespace
+
+TEST_CASE("copyFiles packs small files into bundles and stores the rest on their own", "[unit][backup]") {
+    const unsigned processMax = GENERATE(1u, 2u);
+    Fixture f;
+    info::Manifest manifest = f.manifest(kFiles, "pg_data/base/1/vanished");
+    LogCapture log;
+    CopyOptions options = f.options(true);
+    options.processMax = processMax;
+    copyFiles(manifest, *f.pg, options, f.hooks());
+
+    CHECK(f.poolSize == processMax);
+    CHECK(manifest.file("pg_data/base/1/vanished") == nullptr);
+    // Name order, closed at 10000 bytes: {s1, s2} then {s3, s4}; the vanished file went nowhere.
+    const std::map<std::string, std::uint64_t> bundleOf = {{"pg_data/base/1/zbig", 0}, {"pg_data/base/1/ymid", 0},
+                                                           {"pg_data/base/1/s1", 1},  {"pg_data/base/1/s2", 1},
+                                                           {"pg_data/base/1/s3", 2},  {"pg_data/base/1/s4", 2}};
+    for (const auto& [name, bundle] : bundleOf) {
+        INFO(name);
+        const info::ManifestFile& file = *manifest.file(name);
+        CHECK(file.bundleId == bundle);
+        CHECK(file.checksum == sha1(f.content[name]));
+        CHECK_FALSE(file.repoChecksum.empty());
+        const info::RepoFileLocation where = manifest.repoFileLocation("main", file);
+        CHECK(sha1(getFile(*f.repo, where.path, where.offset, where.limit)) == file.repoChecksum);
+    }
+    CHECK(manifest.file("pg_data/base/1/s1")->bundleOffset == 0);
+    CHECK(manifest.file("pg_data/base/1/s2")->bundleOffset == manifest.file("pg_data/base/1/s1")->sizeRepo);
+    REQUIRE_FALSE(f.progress.empty());
+    CHECK(f.progress.back() == Approx(100.0));
+    CHECK(f.saves > 0);
+
+    // Largest job first (one worker finishes them in the order they were handed out): zbig (100000),
+    // ymid (20000), bundle 1 (11000), bundle 2 (10000).
+    std::vector<std::string> stored;
+    for (const std::string& line : log.lines)
+        if (const auto at = line.find("backup file "); at != std::string::npos)
+            stored.push_back(line.substr(line.find("/base/1/") + 8, 3));
+    REQUIRE(stored.size() == 6);
+    if (processMax == 1) CHECK(stored == std::vector<std::string>{"zbi", "ymi", "s1 ", "s2 ", "s3 ", "s4 "});
+}
+
+TEST_CASE("copyFiles of a resumed backup keeps intact copies and replaces damaged ones", "[unit][backup]") {
+    Fixture f;
+    info::Manifest first = f.manifest(kFiles, "pg_data/base/1/vanished");
+    copyFiles(first, *f.pg, f.options(false), f.hooks());
+    // The interrupted run finished every file, then mid's copy was damaged.
+    const info::ManifestFile big = *first.file("pg_data/base/1/zbig");
+    const info::ManifestFile mid = *first.file("pg_data/base/1/ymid");
+    putFile(*f.repo, "backup/main/20261204-100000F/pg_data/base/1/ymid.lz4", "damaged");
+
+    info::Manifest again = f.manifest(kFiles, "pg_data/base/1/vanished2");
+    const info::Manifest resumed = first;
+    CopyOptions options = f.options(false);
+    options.resumed = &resumed;
+    CHECK(resumeCandidates(again, resumed) ==
+          std::vector<std::string>{"pg_data/base/1/s1.lz4", "pg_data/base/1/s2.lz4", "pg_data/base/1/s3.lz4",
+                                   "pg_data/base/1/s4.lz4", "pg_data/base/1/ymid.lz4", "pg_data/base/1/zbig.lz4"});
+    LogCapture log;
+    copyFiles(again, *f.pg, options, f.hooks());
+
+    unsigned resumedLines = 0;
+    for (const std::string& line : log.lines)
+        if (line.find("checksum resumed file") != std::string::npos) ++resumedLines;
+    CHECK(resumedLines == 5);  // all but the damaged mid
+    CHECK(again.file("pg_data/base/1/zbig")->repoChecksum == big.repoChecksum);
+    CHECK(again.file("pg_data/base/1/ymid")->checksum == mid.checksum);
+    CHECK(sha1(getFile(*f.repo, "backup/main/20261204-100000F/pg_data/base/1/ymid.lz4")) ==
+          again.file("pg_data/base/1/ymid")->repoChecksum);
+}
