@@ -94,6 +94,9 @@ public:
     void run() {
         buildJobs();
         if (queue_.empty()) return;
+        // Always worker processes, even for process-max=1 (as pgBackRest): one code path for
+        // retries, crashes and progress, and the parent stays free to record results while the
+        // worker copies; a process start costs a few milliseconds once per backup.
         const auto workers = static_cast<unsigned>(std::min<std::size_t>(options_.processMax, queue_.size()));
         saveEvery_ = std::max<std::uint64_t>(total_ / 100, options_.manifestSaveThreshold);
         protocol::WorkerPool pool = hooks_.startPool(workers);
