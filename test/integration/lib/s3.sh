@@ -1,8 +1,15 @@
 # S3 helpers for integration tests (sourced after harness.sh): start the local S3 test server
 # (test/s3/s3-server.sh) and the fault-injecting proxy (test/s3/fault-proxy.py) in $T, and stop
-# them when the test ends. Ports come from PGARK_TEST_S3_PORT (default 59100) upwards.
+# them when the test ends. The server takes S3_PORT and the proxies S3_PORT+1..+3: the first block
+# of four free ports from PGARK_TEST_S3_PORT (default: PGARK_TEST_PORT + 3668, i.e. 59100 for the
+# default 55432), so that several people testing at once on one machine do not collide.
 S3_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../s3" && pwd)
-S3_PORT=${PGARK_TEST_S3_PORT:-59100}
+port_used() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+S3_PORT=${PGARK_TEST_S3_PORT:-$((PGARK_TEST_PORT + 3668))}
+for _ in $(seq 1 20); do
+  port_used "$S3_PORT" || port_used $((S3_PORT + 1)) || port_used $((S3_PORT + 2)) || port_used $((S3_PORT + 3)) || break
+  S3_PORT=$((S3_PORT + 4))
+done
 S3_DIRS=()
 S3_PROXY_PIDS=()
 
@@ -38,7 +45,7 @@ s3_proxy() {
   local i
   for i in $(seq 1 50); do
     # A bare TCP connect: an HTTP request would use up one of the injected failures.
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    port_used "$port" && return 0
     sleep 0.1
   done
   cat "$T/proxy-$port.out"; fail "the fault proxy did not start on port $port"
