@@ -6,7 +6,8 @@
 # --dry-run, and two repositories with and without --repo. After each: the same files remain, the
 # same backup.info, the same log lines; the backups left are the expected ones (pgark info and
 # pgbackrest info agree); the WAL left starts where retention says and has no gap after that;
-# pgbackrest verify passes. Finally a pgark backup expires automatically afterwards.
+# pgbackrest verify passes. backup.info reconstruction (a lost manifest, backups missing from
+# backup.info) matches too. Finally a pgark backup expires automatically afterwards.
 source "$(dirname "$0")/lib/harness.sh"
 command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
 command -v python3 >/dev/null || skip "python3 not installed (run scripts/install-deps.sh)"
@@ -75,7 +76,8 @@ if missing: sys.exit("WAL gap after %s: %d segment(s) missing" % (start, len(mis
 }
 
 # scenario NAME ARGS...: pgbackrest expire on $T/a/repo, pgark expire on $T/b/repo (copies of
-# $T/base, plus repo2 copies when ARGS name $REPO2); files, backup.info and log lines must match.
+# $T/base, plus repo2 copies when ARGS name $REPO2, changed by $SETUP run in each repo copy);
+# files, backup.info and log lines must match.
 scenario() {
   local name=$1; shift
   step "$name: $*"
@@ -84,6 +86,7 @@ scenario() {
     # Hard links are safe: both tools replace files (write + rename) or remove them, never rewrite.
     rm -rf "$T/$side"; mkdir -p "$T/$side"; cp -al "$T/base" "$T/$side/repo"
     case "$*" in *REPO2*) cp -al "$T/base" "$T/$side/repo2";; *) mkdir "$T/$side/repo2";; esac
+    if [ -n "${SETUP:-}" ]; then (cd "$T/$side/repo" && eval "$SETUP"); fi
     chown "$PG_OWNER" "$T/$side" "$T/$side/repo2"
     tool=pgbackrest; [ $side = b ] && tool=$PGARK
     set +e
@@ -167,6 +170,16 @@ assert_eq "$(labels_in "$T/b/repo2")" "$F3 $D3"
 scenario two-repos-all --repo2-path=REPO2 --repo1-retention-full=2 --repo2-retention-full=1
 assert_eq "$(labels_in "$T/b/repo")" "$F2 $I2 $F3 $D3"
 assert_eq "$(labels_in "$T/b/repo2")" "$F3 $D3"
+
+# backup.info reconstruction: a backup without its manifest leaves backup.info with its dependents
+# (and its directory goes); backups missing from backup.info come back from their manifests.
+drop() { for f in backup.info backup.info.copy; do python3 "$SYNTH" --drop "backup/main/$f" "$@"; done; }
+SETUP="rm backup/main/$F2/backup.manifest" scenario reconstruct-missing --repo1-retention-full=9
+assert_eq "$(labels_in "$R")" "$F1 $D1 $I1 $F3 $D3"
+grep -q "backup '$I2' missing manifest removed from backup.info" "$T/b.log" || fail "reconstruct-missing: no warning"
+SETUP="drop $F3 $D3" scenario reconstruct-add --repo1-retention-full=9
+assert_eq "$(labels_in "$R")" "$F1 $D1 $I1 $F2 $I2 $F3 $D3"
+info_agree reconstruct
 
 step "backup expires automatically afterwards"
 run --type=full --repo1-retention-full=1 --expire-auto --log-level-console=info backup >"$T/auto.log"

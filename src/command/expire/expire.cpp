@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "command/expire/archive_retention.h"
+#include "command/expire/reconstruct.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "info/archive_info.h"
@@ -56,7 +57,7 @@ std::optional<std::string> resumableBackup(Repo& repo, const std::string& backup
 }
 
 void expireBackups(Repo& repo, const ExpireOptions& options, const std::string& backupDir, info::BackupInfo& backupInfo,
-                   const BackupPlan& plan) {
+                   const BackupPlan& plan, bool reconstructed) {
     const std::string name = repo.name();
     if (plan.latestExpired) {
         log::warn("{0}: expiring latest backup {1} - the ability to perform point-in-time-recovery (PITR) may be "
@@ -77,7 +78,7 @@ void expireBackups(Repo& repo, const ExpireOptions& options, const std::string& 
         log::info("{}: expire {} backup {}{}", name, set.reason, set.labels.size() > 1 ? "set " : "", join(set.labels));
     }
     if (options.dryRun) return;
-    if (!plan.sets.empty()) backupInfo.save(*repo.storage, info::backupInfoPath(options.stanza), repo.cipherPass);
+    if (reconstructed || !plan.sets.empty()) backupInfo.save(*repo.storage, info::backupInfoPath(options.stanza), repo.cipherPass);
     if (plan.latestExpired && !plan.remaining.empty() && repo.storage->has(storage::Feature::SymLink)) {
         const std::string latest = backupDir + "/latest";
         repo.storage->remove(latest, {});
@@ -174,13 +175,14 @@ bool expireRepo(Repo& repo, const RetentionSettings& settings, const ExpireOptio
     const std::string backupDir = "backup/" + options.stanza;
     info::BackupInfo backupInfo =
         info::BackupInfo::load(*repo.storage, info::backupInfoPath(options.stanza), repo.cipherPass);
+    const bool reconstructed = reconstructBackupInfo(*repo.storage, options.stanza, backupInfo);
     const bool adhocFound = options.adhocLabel && backupInfo.backup(*options.adhocLabel);
     const BackupPlan plan = planBackupExpire(backupRefs(backupInfo), settings, options.now, options.adhocLabel);
     if (options.adhocLabel && !adhocFound && options.warnAdhocMissing)
         log::warn("backup {} does not exist\nHINT: run the info command and confirm the backup is listed",
                   *options.adhocLabel);
 
-    expireBackups(repo, options, backupDir, backupInfo, plan);
+    expireBackups(repo, options, backupDir, backupInfo, plan, reconstructed);
     removeStrayBackups(repo, options, backupDir, backupInfo, plan);
     expireArchive(repo, options, settings, backupInfo, plan);
     if (settings.historyDays) expireHistory(repo, options, backupDir, *settings.historyDays, plan);

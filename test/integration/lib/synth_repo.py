@@ -18,7 +18,11 @@ of the same set that the type allows).
     synth_repo.py --age INFO_FILE SECONDS LABEL...
 
 moves backup-timestamp-start/-stop of LABELs SECONDS into the past in an existing backup.info
-(and rewrites its checksum), so time-based retention can be tested on fresh backups."""
+(and rewrites its checksum), so time-based retention can be tested on fresh backups.
+
+    synth_repo.py --drop INFO_FILE LABEL...
+
+removes LABELs from an existing backup.info (a backup.info that lost track of backups)."""
 import hashlib
 import json
 import os
@@ -67,13 +71,16 @@ def backup_type(label):
     return {"F": "full", "D": "diff", "I": "incr"}[label[-1]]
 
 
-def age(path, seconds, labels):
+def age(path, seconds, labels, drop=False):
+    """Ages (or with `drop` removes) the backup.info entries of `labels`."""
     sections = []
     for line in open(path).read().split("\n"):
         if line.startswith("[") and line.endswith("]"):
             sections.append((line[1:-1], []))
         elif "=" in line:
             key, value = line.split("=", 1)
+            if sections[-1][0] == "backup:current" and key in labels and drop:
+                continue
             if sections[-1][0] == "backup:current" and key in labels:
                 entry = json.loads(value)
                 for name in ("backup-timestamp-start", "backup-timestamp-stop"):
@@ -87,6 +94,8 @@ def age(path, seconds, labels):
 def main():
     if sys.argv[1] == "--age":
         return age(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+    if sys.argv[1] == "--drop":
+        return age(sys.argv[2], 0, sys.argv[3:], drop=True)
     repo, stanza, spec_path = sys.argv[1:4]
     spec = json.load(open(spec_path))
     history = spec["history"]

@@ -194,3 +194,26 @@ TEST_CASE("expireRepo keeps a newest unfinished backup only when --set cannot co
     }
     CHECK_FALSE(repo.storage->info("backup/main/20251231-000000F", storage::InfoLevel::Exists));
 }
+
+TEST_CASE("expireRepo reconstructs backup.info from the backup directories first", "[unit][expire]") {
+    Repo repo = makeRepo();
+    LogCapture capture;
+    SECTION("a backup without backup.manifest leaves with its dependents, newest first") {
+        // The incr keeps its manifest in a real repository; here it is not a real one, so it goes too.
+        repo.storage->remove("backup/main/20260101-000000F/backup.manifest", {});
+        repo.storage->remove("backup/main/20260101-000000F_20260102-000000I/backup.manifest", {});
+        (void)expire::expireRepo(repo, {}, {.stanza = "main"});
+        CHECK(info::BackupInfo::load(*repo.storage, "backup/main/backup.info", "").labels() ==
+              Labels{"20260104-000000F", "20260106-000000F"});
+        CHECK(std::vector<std::string>(capture.lines.begin(), capture.lines.begin() + 2) ==
+              Labels{"WARN: backup '20260101-000000F_20260102-000000I' missing manifest removed from backup.info",
+                     "WARN: backup '20260101-000000F' missing manifest removed from backup.info"});
+        CHECK(backupDirs(*repo.storage) == Labels{"20260104-000000F", "20260106-000000F"});
+    }
+    SECTION("an unlisted backup of another cluster is not added") {
+        storage::writeText(*repo.storage, "backup/main/20261121-120512F/backup.manifest",
+                           test::info::fixture("plain", "backup.manifest"), {});
+        (void)expire::expireRepo(repo, {}, {.stanza = "main", .dryRun = true});
+        CHECK(contains(capture.lines, "WARN: invalid backup '20261121-120512F' cannot be added to current backups"));
+    }
+}
