@@ -9,7 +9,8 @@
 #     Then expire (retention 1 full) removes every object of the older backups.
 #  3. repo1 POSIX + repo2 S3 encrypted (as in pgbackrest.conf.example): archive-push goes to both,
 #     backup --repo=2, info identical, pgbackrest verifies repo2.
-#  4. faults through a fault-injecting proxy: 500 and SlowDown are retried then succeed; a wrong
+#  4. faults through a fault-injecting proxy: 500, SlowDown, a connection reset and a server that
+#     stops answering are retried, then the command succeeds; a wrong
 #     secret fails with SignatureDoesNotMatch (and the secret is not printed); a certificate for
 #     another host name is refused unless --no-repo1-storage-verify-tls.
 #  5. no secret reaches a log file.
@@ -135,14 +136,19 @@ done
 same_info two
 pgbr two --repo=2 verify >/dev/null || fail "pgbackrest verify of repo2 (S3) failed"
 
-step "4. faults: 500 and SlowDown are retried (at ${SECONDS}s)"
-s3_proxy $((S3_PORT + 1)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" --fail any:2:500:InternalError
+step "4. faults: 500, reset, no answer and SlowDown are retried (at ${SECONDS}s)"
+# Two 500s, then a connection reset, then a server that stops answering (io-timeout 1 s).
+s3_proxy $((S3_PORT + 1)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" --fail any:2:500:InternalError \
+  --fail any:1:reset:x --fail any:1:hang:x
 write_conf proxy500 "$(s3_repo 1 /pgark $((S3_PORT + 1)))"
-out=$(run proxy500 --log-level-console=detail info 2>&1) || fail "info through 500s failed: $out"
+out=$(run proxy500 --io-timeout=1 --log-level-console=detail info 2>&1) || fail "info through faults failed: $out"
 assert_contains "$out" "retry 1/4 of "
 assert_contains "$out" "after: HTTP 500"
+# (curl itself retries a reused connection that was reset once, so the no-answer can come within
+# the same try as the reset)
+assert_contains "$out" "retry 3/4 of "
 assert_contains "$out" "full backup:"
-assert_eq "$(grep -c injected "$T/proxy-$((S3_PORT + 1)).log")" 2
+assert_eq "$(grep -c injected "$T/proxy-$((S3_PORT + 1)).log")" 4
 s3_proxy $((S3_PORT + 2)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" --fail PUT:2:503:SlowDown
 write_conf slow "$(s3_repo 1 /slow $((S3_PORT + 2)))"
 out=$(run slow --log-level-console=detail stanza-create 2>&1) || fail "stanza-create through SlowDown failed: $out"

@@ -6,6 +6,8 @@ injects failures. Loopback only, bounded (it exits after --lifetime seconds or -
 
 RULE is METHOD:COUNT:STATUS:CODE, e.g. "PUT:2:503:SlowDown": the first COUNT requests with that
 method ("any" = every method) get STATUS with an S3 XML error CODE instead of being forwarded.
+STATUS "reset" drops the connection with a TCP reset instead of answering; "hang" answers nothing
+for 5 seconds (longer than a test's io-timeout), then drops the connection. Rules are tried in order.
 Everything else is forwarded unchanged (headers included, so SigV4 signatures still verify).
 Each request is logged as "<METHOD> <path> <status> forwarded|injected". The certificate it serves
 is the caller's choice, which is how tests offer a certificate for the wrong host name.
@@ -13,7 +15,9 @@ is the caller's choice, which is how tests offer a certificate for the wrong hos
 import argparse
 import http.client
 import http.server
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -32,7 +36,7 @@ args = parser.parse_args()
 rules = []
 for rule in args.fail:
     method, count, status, code = rule.split(":")
-    rules.append({"method": method.upper(), "left": int(count), "status": int(status), "code": code})
+    rules.append({"method": method.upper(), "left": int(count), "status": status, "code": code})
 lock = threading.Lock()
 handled = 0
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
@@ -67,10 +71,19 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         rule = self.injected()
+        if rule and rule["status"] in ("reset", "hang"):
+            self.record(rule["status"], "injected")  # before the wait, so a test sees it at once
+            if rule["status"] == "hang":
+                time.sleep(5)
+            # SO_LINGER 0: close() sends a TCP reset, as a crashed or overloaded peer would.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
         if rule:
             reply = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{rule["code"]}</Code>'
                      f"<Message>injected by fault-proxy</Message></Error>").encode()
-            self.send_response(rule["status"])
+            self.send_response(int(rule["status"]))
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()

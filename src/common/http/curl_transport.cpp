@@ -192,8 +192,13 @@ public:
 private:
     [[noreturn]] void fail(const HttpRequest& request, CURLcode code, const char* errorText) const {
         // The URL names host, port and key; headers (credentials) are never part of a message.
+        // curl keeps the first error of a transfer in errorText: after its own retry of a reused
+        // connection that was reset, that is the reset while `code` is the later failure.
+        const std::string_view summary = libcurl().curl_easy_strerror(code);
         const std::string what = fmt::format("{} {}: {}", request.method, request.url,
-                                             *errorText != '\0' ? errorText : libcurl().curl_easy_strerror(code));
+                                             *errorText == '\0' || summary == errorText
+                                                 ? std::string(summary)
+                                                 : fmt::format("{} ({})", summary, errorText));
         switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
