@@ -18,7 +18,11 @@ namespace {
 using s3::S3Call;
 using s3::S3Client;
 
-constexpr std::uint64_t kReadChunk = 4 * 1024 * 1024;  // bytes per ranged GET
+// Bytes per ranged GET: the first range is small (most repository files are small, and a missing
+// file should cost little), later ones double up to the cap, so a large file costs few requests
+// while memory stays bounded by one range.
+constexpr std::uint64_t kFirstRange = 4 * 1024 * 1024;
+constexpr std::uint64_t kMaxRange = 16 * 1024 * 1024;
 constexpr std::size_t kDeleteBatch = 1000;              // S3's limit of keys per DeleteObjects
 
 // "2026-12-04T17:30:00.000Z" (ListObjects) -> seconds since the epoch; 0 if unparsable.
@@ -73,7 +77,8 @@ private:
     std::string what() const { return fmt::format("unable to open file '{}' for read", name_); }
 
     bool fetch() {
-        std::uint64_t last = next_ + kReadChunk - 1;
+        std::uint64_t last = next_ + rangeSize_ - 1;
+        rangeSize_ = std::min(rangeSize_ * 2, kMaxRange);
         if (end_) last = std::min(last, *end_ - 1);
         const S3Call call{.method = "GET", .key = key_, .headers = {{"range", fmt::format("bytes={}-{}", next_, last)}}};
         http::HttpResponse response = client_->send(call);
@@ -116,6 +121,7 @@ private:
     std::string chunk_;                   // the current range
     std::size_t position_ = 0;            // bytes of chunk_ already handed out
     bool done_ = false;                   // no range left to fetch
+    std::uint64_t rangeSize_ = kFirstRange;  // bytes the next GET asks for
 };
 
 class S3Storage final : public Storage {

@@ -6,7 +6,7 @@
 //
 // Writes are atomic by S3's nature: a PUT (or a multipart upload's completion) shows the whole
 // object or nothing; objects larger than the upload chunk size go up in parts, and a write that is
-// aborted or fails aborts its upload. Reads fetch byte ranges of at most 4 MiB at a time. Requests
+// aborted or fails aborts its upload. Reads fetch byte ranges (4 MiB, growing to 16 MiB). Requests
 // are signed with SigV4 and retried on 5xx/429/SlowDown and network failures (http/retry.h).
 // Not thread-safe: each process or worker opens its own.
 #pragma once

@@ -68,6 +68,18 @@ TEST_CASE("S3Storage against a real S3 server: multipart, batch delete, paging, 
         stream->abort();
         CHECK_FALSE(s3->info("big", storage::InfoLevel::Exists));
     }
+    SECTION("a file larger than several read ranges reads back whole and in windows") {
+        std::string content(21 * 1024 * 1024 + 333, '\0');
+        std::uint32_t state = 7;
+        for (char& c : content) c = static_cast<char>((state = state * 1'103'515'245U + 12'345U) >> 24);
+        storage::writeText(*s3, "huge", content, {});
+        auto stream = s3->openRead("huge", {});
+        CHECK(io::readAll(*stream) == content);
+        // A window that starts in the first range and ends in the third.
+        const std::uint64_t offset = 4 * 1024 * 1024 - 5;
+        auto window = s3->openRead("huge", {.offset = offset, .limit = 12 * 1024 * 1024 + 10});
+        CHECK(io::readAll(*window) == content.substr(offset, 12 * 1024 * 1024 + 10));
+    }
     SECTION("a recursive removal and a listing of more than 1000 keys (two pages, two delete batches)") {
         for (int i = 0; i < 1005; ++i) storage::writeText(*s3, "many/f" + std::to_string(i), "", {});
         storage::writeText(*s3, "keep", "k", {});
