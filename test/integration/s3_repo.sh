@@ -177,6 +177,11 @@ assert_contains "$OUT" "TLS certificate verification failed"
 assert_contains "$OUT" "repo-storage-verify-tls"
 out=$(run tls --no-repo1-storage-verify-tls stanza-create 2>&1) || fail "verify-tls=n still refused: $out"
 
+step "4d. repo1-storage-host: connect elsewhere than the endpoint (at ${SECONDS}s)"
+out=$(run s3 --repo1-s3-endpoint=s3.pgark.invalid --repo1-storage-host=127.0.0.1 --no-repo1-storage-verify-tls info 2>&1) ||
+  fail "info through repo1-storage-host failed: $out"
+assert_contains "$out" "full backup:"
+
 step "5. no credential in any log file (at ${SECONDS}s)"
 ls "$T/log"/*.log >/dev/null || fail "no log files written"
 ! grep -l "S3RVER\|another-long-random" "$T/log"/*.log || fail "a secret reached a log file"
