@@ -24,7 +24,7 @@ public:
         if (ended_) throwError(ErrorCode::Assert, "write to file '{}' after commit or abort", name_);
         try {
             while (!data.empty()) {
-                if (buffer_.capacity() < chunkSize_) buffer_.reserve(chunkSize_);
+                // Grown as data comes: a small file never holds a whole chunk of memory.
                 const std::size_t n = std::min(data.size(), chunkSize_ - buffer_.size());
                 buffer_.append(reinterpret_cast<const char*>(data.data()), n);
                 data = data.subspan(n);
