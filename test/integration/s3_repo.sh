@@ -166,6 +166,10 @@ assert_contains "$out" "HTTP 403"
 assert_contains "$out" "SignatureDoesNotMatch"
 case "$out" in *wrong-secret-4711*) fail "the secret was printed: $out";; esac
 
+# Instance-role and web-identity keys are not supported yet: a clear refusal, not a silent failure.
+expect_exit 67 run s3 --repo1-s3-key-type=auto stanza-create
+assert_contains "$OUT" "repo1-s3-key-type=auto is not supported"
+
 step "4c. TLS: a certificate for another host name is refused unless verification is off (at ${SECONDS}s)"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other-key.pem" -out "$T/other.pem" -days 2 \
   -subj "/CN=other.example" -addext "subjectAltName=DNS:other.example" 2>/dev/null
