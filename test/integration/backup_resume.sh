@@ -100,11 +100,11 @@ pgbr verify >/dev/null || fail "pgbackrest verify failed on the resumed backup"
 
 seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
 state "$PORT" >"$T/expected"
-rm -rf "$T/restore"; mkdir -p "$T/restore"; chown "$PG_OWNER" "$T/restore"; chmod 700 "$T/restore"
+new_pg_dir "$T/restore"
 pgbr --pg1-path="$T/restore" --type=default restore >/dev/null || fail "pgbackrest restore failed"
 printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$T/restore/postgresql.auto.conf"
 pg_start "$T/restore"
-for i in $(seq 1 150); do [ "$(psql_q "$RPORT" "select pg_is_in_recovery()")" = f ] && break; sleep 0.2; done
+wait_promoted "$RPORT"
 got=$(state "$RPORT")
 pg_stop "$T/restore"
 assert_eq "$got" "$(cat "$T/expected")" "restored cluster differs from the source"

@@ -36,18 +36,12 @@ write_conf "$T/pgark.conf" repo2-secret
 write_conf "$T/wrong.conf" not-the-secret
 run() { as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main "$@"; }
 pgbr() { as_pg pgbackrest --config="$T/pgark.conf" --stanza=main "$@"; }
-newdir() { rm -rf "$1"; mkdir -p "$1"; chown "$PG_OWNER" "$1"; chmod 700 "$1"; }
 # start_wait DIR: start and wait until the cluster accepts queries (it may stay in recovery).
 start_wait() {
   pg_start "$1"
   local i
   for i in $(seq 1 100); do psql_q "$PORT" "select 1" >/dev/null 2>&1 && return 0; sleep 0.1; done
   fail "cluster $1 does not accept connections"
-}
-wait_promoted() {
-  local i
-  for i in $(seq 1 150); do [ "$(psql_q "$PORT" "select pg_is_in_recovery()")" = f ] && return 0; sleep 0.1; done
-  fail "cluster did not leave recovery"
 }
 rows() { psql_q "$PORT" "select count(*) || '/' || sum(v) from t"; }
 timeline() { psql_q "$PORT" "select timeline_id from pg_control_checkpoint()"; }
@@ -78,7 +72,7 @@ assert_eq "$(rows)" "90/180"
 step "refusals: running cluster, non-empty target, unknown set"
 expect_exit 38 run restore
 assert_contains "$OUT" "unable to restore while PostgreSQL is running"
-newdir "$T/r2"; touch "$T/r2/stray"; chown "$PG_OWNER" "$T/r2/stray"
+new_pg_dir "$T/r2"; touch "$T/r2/stray"; chown "$PG_OWNER" "$T/r2/stray"
 expect_exit 40 run --pg1-path="$T/r2" restore
 assert_contains "$OUT" "unable to restore to path '$T/r2' because it contains files"
 assert_contains "$OUT" "try using --delta"
@@ -95,13 +89,13 @@ grep -q "restore_command = '.*pgark --config=$T/pgark.conf --stanza=main archive
   || fail "restore_command: $(cat "$T/pg/postgresql.auto.conf")"
 [ -f "$T/pg/recovery.signal" ] || fail "no recovery.signal"
 [ ! -e "$T/pg/backup.manifest" ] || fail "backup.manifest left in PGDATA"
-pg_start "$T/pg"; wait_promoted
+pg_start "$T/pg"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/200" "rows after PITR"
 assert_eq "$(timeline)" "2" "timeline after PITR"
 pg_stop "$T/pg"
 
 step "--type=immediate of the full backup: recovery pauses at consistency (target-action pause)"
-newdir "$T/r2"
+new_pg_dir "$T/r2"
 run --pg1-path="$T/r2" --set="$full" --type=immediate --archive-mode=off restore
 grep -q "recovery_target = 'immediate'" "$T/r2/postgresql.auto.conf" || fail "no immediate target"
 grep -q "archive_mode = 'off'" "$T/r2/postgresql.auto.conf" || fail "archive-mode=off not written"
@@ -121,7 +115,7 @@ run --pg1-path="$T/r2" --delta --type=name --target=before_delete --target-actio
 [ -f "$T/r2/base/1/PG_VERSION" ] || fail "delta restore did not restore a removed file"
 grep -q "restore file $T/r2/$rel (" "$T/delta.log" || fail "the changed file was not restored: $(grep "$rel" "$T/delta.log")"
 grep -q "exists and matches backup" "$T/delta.log" || fail "delta restore kept nothing"
-start_wait "$T/r2"; wait_promoted
+start_wait "$T/r2"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/200" "rows at the restore point"
 pg_stop "$T/r2"
 
@@ -135,7 +129,7 @@ grep -q "recovery stopping before commit of transaction $xid" "$T/r2.log" || fai
 [ ! -f "$T/r2/postmaster.pid" ] || fail "cluster did not shut down at the target"
 
 step "--type=lsn, then a --delta restore that changes nothing, then --type=preserve"
-newdir "$T/r3"
+new_pg_dir "$T/r3"
 if [ "$(id -u)" -eq 0 ]; then
   # As root, restore gives every path, file and link the owner the manifest names (postgres).
   "$PGARK" --config="$T/pgark.conf" --stanza=main --pg1-path="$T/r3" --type=lsn "--target=$lsn" --target-action=promote \
@@ -156,12 +150,12 @@ cp "$T/r3/postgresql.auto.conf" "$T/auto.conf.before"
 run --pg1-path="$T/r3" --delta --type=preserve restore
 cmp -s "$T/r3/postgresql.auto.conf" "$T/auto.conf.before" || fail "--type=preserve changed postgresql.auto.conf"
 [ -f "$T/r3/recovery.signal" ] || fail "--type=preserve removed recovery.signal"
-start_wait "$T/r3"; wait_promoted
+start_wait "$T/r3"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/200" "rows at the lsn"
 pg_stop "$T/r3"
 
 step "a restore killed with SIGKILL cannot start; --delta finishes it"
-newdir "$T/r4"
+new_pg_dir "$T/r4"
 as_pg bash -c "echo \$\$ >'$T/r4.pid'; exec '$PGARK' --config='$T/pgark.conf' --stanza=main --pg1-path='$T/r4' --process-max=2 \
   --type=name --target=before_delete --target-action=promote --archive-mode=off restore" >/dev/null 2>&1 &
 # Kill once the first data files are in place (largest first: the big relations are being copied).
@@ -173,19 +167,19 @@ echo "    killed with $killed_files files in place"
 [ ! -e "$T/r4/global/pg_control" ] || fail "an interrupted restore left global/pg_control"
 expect_exit 40 run --pg1-path="$T/r4" restore
 run --pg1-path="$T/r4" --delta --type=name --target=before_delete --target-action=promote --archive-mode=off restore
-start_wait "$T/r4"; wait_promoted
+start_wait "$T/r4"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/200" "rows after finishing the killed restore"
 pg_stop "$T/r4"
 
 step "a bundled, encrypted backup made by pgbackrest 2.45 (repo2); a wrong passphrase is refused"
-newdir "$T/r5"
+new_pg_dir "$T/r5"
 expect_exit 28 as_pg "$PGARK" --config="$T/wrong.conf" --stanza=main --repo=2 --pg1-path="$T/r5" restore
 assert_contains "$OUT" "repo2/backup/main/backup.info"
 assert_contains "$OUT" "wrong passphrase"
 [ -z "$(ls "$T/r5")" ] || fail "a refused restore wrote into the target"
 run --repo=2 --pg1-path="$T/r5" --set="$pgbr_full" --type=immediate --target-action=promote --archive-mode=off restore
 grep -q -- "--repo=2" "$T/r5/postgresql.auto.conf" || fail "restore_command lacks --repo=2"
-start_wait "$T/r5"; wait_promoted
+start_wait "$T/r5"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/100" "rows of pgbackrest's full backup"
 pg_stop "$T/r5"
 
@@ -193,7 +187,7 @@ step "a corrupt repository file: the restore fails naming it, and leaves no pg_c
 victim=$(find "$T/repo/backup/main/$full/pg_data/base" -type f -size +8k -print -quit)
 cp -p "$victim" "$T/victim.keep"
 printf 'corrupt!' | dd of="$victim" bs=1 seek=200 conv=notrunc status=none
-newdir "$T/r6"
+new_pg_dir "$T/r6"
 set +e; OUT=$(run --pg1-path="$T/r6" --set="$full" restore 2>&1); rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "restore of a corrupt repository file succeeded"
 assert_contains "$OUT" "${victim#$T/repo/}"
@@ -203,7 +197,7 @@ cp -p "$T/victim.keep" "$victim"
 step "the recovery settings and signal files equal pgbackrest 2.45's for the same options"
 opts=(--type=time "--target=$ts" --target-exclusive --target-action=shutdown --target-timeline=1
       --recovery-option=wal-retrieve-retry-interval=2s --archive-mode=off)
-newdir "$T/o1"; newdir "$T/o2"
+new_pg_dir "$T/o1"; new_pg_dir "$T/o2"
 pgbr --pg1-path="$T/o1" "${opts[@]}" --log-level-console=error --log-level-stderr=error restore
 run --pg1-path="$T/o2" "${opts[@]}" restore
 norm() { # the data directory, the binary and the tool's name in the comments differ by design

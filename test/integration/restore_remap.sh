@@ -24,7 +24,6 @@ pg1-user=postgres
 CONF
 chown "$PG_OWNER" "$T/pgark.conf"
 run() { as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main "$@"; }
-newdir() { rm -rf "$1"; mkdir -p "$1"; chown "$PG_OWNER" "$1"; chmod 700 "$1"; }
 q() { PGOPTIONS="-c client_min_messages=warning" as_pg psql -X -h "$T/sock" -p "$PORT" -U postgres -d "$1" -Atq -v ON_ERROR_STOP=1 -c "$2"; }
 wait_ready() {
   local i
@@ -52,7 +51,7 @@ run --type=full --log-level-console=warn backup
 pg_stop "$T/pg"
 
 step "refusals: unknown tablespace, link and database"
-newdir "$T/r1"
+new_pg_dir "$T/r1"
 expect_exit 76 run --pg1-path="$T/r1" --tablespace-map=nope=/x restore
 assert_contains "$OUT" "unable to remap invalid tablespace 'nope'"
 expect_exit 78 run --pg1-path="$T/r1" --link-map=nope=/x restore
@@ -76,14 +75,14 @@ db3_bytes=$(du -s --apparent-size --block-size=1 "$T/r1/base/$db3_oid" | cut -f1
 db3_used=$(du -s --block-size=1 "$T/r1/base/$db3_oid" | cut -f1)
 [ "$db3_bytes" -gt 1000000 ] && [ "$db3_used" -lt $((db3_bytes / 10)) ] || fail "db3 not sparse: $db3_used of $db3_bytes bytes used"
 pg_start "$T/r1"; wait_ready
-for i in $(seq 1 100); do [ "$(q postgres "select pg_is_in_recovery()")" = f ] && break; sleep 0.1; done
+wait_promoted "$PORT"
 assert_eq "$(q postgres "select count(*) from big")" "50000"
 assert_eq "$(q db2 "select count(*) from t2")" "1000"
 q postgres "drop database db3"  # what the user does after a selective restore
 pg_stop "$T/r1"
 
 step "--tablespace-map-all, links restored as plain directories/files, --type=standby"
-newdir "$T/r2"
+new_pg_dir "$T/r2"
 run --pg1-path="$T/r2" --tablespace-map-all="$T/tsall" --type=standby --archive-mode=off restore 2>"$T/r2.err"
 assert_contains "$(cat "$T/r2.err")" "contents of directory link 'pg_wal' will be restored in a directory at the same location"
 assert_contains "$(cat "$T/r2.err")" "file link 'postgresql.conf' will be restored as a file at the same location"
@@ -108,7 +107,7 @@ run --pg1-path="$T/r1" --force --tablespace-map=ts1="$T/ts1-r1" --link-map=pg_wa
   --log-level-console=detail restore >"$T/force.log" 2>&1
 ! grep -q "exists and matches backup" "$T/force.log" || fail "--force alone kept a file"
 pg_start "$T/r1"; wait_ready
-for i in $(seq 1 100); do [ "$(q postgres "select pg_is_in_recovery()")" = f ] && break; sleep 0.1; done
+wait_promoted "$PORT"
 assert_eq "$(q db3 "select count(*) from t3")" "1000"  # dropped in this copy before: --force restored it whole
 pg_stop "$T/r1"
 echo "PASS: $TEST_NAME"

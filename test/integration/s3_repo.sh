@@ -61,12 +61,11 @@ same_info() { # same_info CONF: pgark info and pgbackrest info agree byte for by
 check_restored() {
   printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$1/postgresql.auto.conf"
   pg_start "$1"
-  for _ in $(seq 1 150); do [ "$(psql_q "$RPORT" "select pg_is_in_recovery()")" = f ] && break; sleep 0.2; done
+  wait_promoted "$RPORT"
   local got; got=$(state "$RPORT")
   pg_stop "$1"
   assert_eq "$got" "$(cat "$T/expected")" "cluster restored to $1 differs from the source"
 }
-fresh_dir() { rm -rf "$1"; mkdir -p "$1"; chown "$PG_OWNER" "$1"; chmod 700 "$1"; }
 
 step "1. pgark on an S3 repository (at ${SECONDS}s)"
 # Bundles (as pgBackRest advises for object stores): few objects, and restores read byte ranges.
@@ -87,11 +86,11 @@ state "$PORT" >"$T/expected"
 same_info s3
 assert_contains "$(run s3 info)" "incr backup:"
 pgbr s3 verify >/dev/null || fail "pgbackrest verify failed on pgark's S3 repository"
-fresh_dir "$T/restore"
+new_pg_dir "$T/restore"
 pgbr s3 --pg1-path="$T/restore" restore >/dev/null || fail "pgbackrest restore from S3 failed"
 check_restored "$T/restore"
 step "1b. pgark restore from S3 (at ${SECONDS}s)"
-fresh_dir "$T/restore"
+new_pg_dir "$T/restore"
 run s3 --pg1-path="$T/restore" --process-max=2 restore >/dev/null || fail "pgark restore from S3 failed"
 check_restored "$T/restore"
 

@@ -96,6 +96,20 @@ repo_snapshot() {
   (cd "$1" && find . -type f -printf '%p %s %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha1sum) | sha1sum | cut -d' ' -f1
 }
 
+# new_pg_dir DIR: DIR emptied and made again, 0700 and owned by the cluster owner (a restore target).
+new_pg_dir() { rm -rf "$1"; mkdir -p "$1"; chown "$PG_OWNER" "$1"; chmod 700 "$1"; }
+
+# wait_promoted PORT: waits (30 s at most) until the cluster on PORT has left recovery; fails otherwise,
+# so a restored cluster that stays in recovery is reported as such and not as different data.
+wait_promoted() {
+  local i
+  for i in $(seq 1 300); do
+    [ "$(psql_q "$1" "select pg_is_in_recovery()" 2>/dev/null)" = f ] && return 0
+    sleep 0.1
+  done
+  fail "cluster on port $1 did not leave recovery within 30 s"
+}
+
 # wait_archived PORT SEGMENT: waits (30 s at most) until PostgreSQL reports SEGMENT archived.
 wait_archived() {
   local i
