@@ -183,6 +183,13 @@ start_wait "$T/r5"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/100" "rows of pgbackrest's full backup"
 pg_stop "$T/r5"
 
+step "a time target before every backup: the latest is restored, with a warning"
+new_pg_dir "$T/r7"
+OUT=$(run --pg1-path="$T/r7" --type=time "--target=2000-01-01 00:00:00+00" --log-level-console=warn restore 2>&1)
+assert_contains "$OUT" "unable to find backup set with stop time less than '2000-01-01 00:00:00+00', latest backup set will be used"
+[ -e "$T/r7/global/pg_control" ] || fail "the restore with an early time target did not complete"
+rm -rf "$T/r7"
+
 step "a corrupt repository file: the restore fails naming it, and leaves no pg_control"
 victim=$(find "$T/repo/backup/main/$full/pg_data/base" -type f -size +8k -print -quit)
 cp -p "$victim" "$T/victim.keep"

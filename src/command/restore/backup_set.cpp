@@ -68,7 +68,13 @@ BackupSetChoice chooseBackupSet(const std::vector<RepoBackups>& repos, const Bac
             for (auto entry = backups.rbegin(); entry != backups.rend(); ++entry)
                 if (entry->timestampStop() < *target) return {i, entry->label()};
         }
-        // Nothing ends before the target: the latest backup, whose recovery may still reach it.
+        // Nothing ends before the target: the latest backup is restored, as pgBackRest does, but
+        // PostgreSQL will refuse to stop recovery before that backup's end, so say so now rather
+        // than leave the DBA to find out from the server log after the restore.
+        log::warn("unable to find backup set with stop time less than '{}', latest backup set will be used; "
+                  "recovery cannot stop before the end of that backup, so if it is later than the target PostgreSQL "
+                  "will refuse to start: choose a later --target or a repository with an older backup",
+                  *request.target);
     } else if (request.type == "lsn" && request.target) {
         const postgres::Lsn target = postgres::lsnFromString(*request.target);
         for (std::size_t i = 0; i < repos.size(); i++) {
