@@ -58,6 +58,10 @@ pgbr --repo=2 --type=full --no-archive-check --log-level-console=error --log-lev
 pgbr_full=$(ls "$T/repo2/backup/main" | grep -E 'F$' | tail -1)
 psql_q "$PORT" "update t set v = 2"
 run --type=diff --log-level-console=warn backup
+# pgark's incremental on top of pgbackrest's bundled, encrypted full (repo2).
+run --repo=2 --type=incr --log-level-console=warn backup
+pgark_incr=$(ls "$T/repo2/backup/main" | grep -E 'I$' | tail -1)
+[ -n "$pgark_incr" ] || fail "no pgark incr backup in repo2"
 
 step "the mistake: restore point, lsn, time, then delete id > 90 and switch WAL"
 psql_q "$PORT" "select pg_create_restore_point('before_delete')" >/dev/null
@@ -182,6 +186,15 @@ grep -q -- "--repo=2" "$T/r5/postgresql.auto.conf" || fail "restore_command lack
 start_wait "$T/r5"; wait_promoted "$PORT"
 assert_eq "$(rows)" "100/100" "rows of pgbackrest's full backup"
 pg_stop "$T/r5"
+
+step "pgbackrest 2.45 verifies and restores pgark's incr made on top of its own full (repo2)"
+pgbr --repo=2 verify >/dev/null || fail "pgbackrest verify of repo2 failed"
+new_pg_dir "$T/r8"
+pgbr --repo=2 --pg1-path="$T/r8" --set="$pgark_incr" --type=immediate --target-action=promote --archive-mode=off \
+  --log-level-console=error --log-level-stderr=error restore || fail "pgbackrest restore of pgark's incr failed"
+start_wait "$T/r8"; wait_promoted "$PORT"
+assert_eq "$(rows)" "100/200" "rows of pgark's incr on pgbackrest's full"
+pg_stop "$T/r8"
 
 step "a time target before every backup: the latest is restored, with a warning"
 new_pg_dir "$T/r7"
