@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: wall time of a full online backup, pgark side by side with pgBackRest 2.45 on the same
-# pgbench database and settings, for lz4 and zst at process-max 1 and 2, in one run.
+# pgbench database and settings, for lz4 and zst at process-max 1 and 2, in one run; then an
+# incremental backup of the unchanged cluster, also side by side.
 # Usage: bench/backup.sh [path/to/pgark] [scale=10] [rounds=3]. Run as root or as a user who can run
 # PostgreSQL. Prints seconds per backup (median of the rounds) and the pgark/pgBackRest ratio.
 set -euo pipefail
@@ -53,7 +54,7 @@ CONF
 tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
 now() { date +%s%3N; }
 
-declare -A MS
+declare -A MS INCR
 for compress in lz4 zst; do
   for pmax in 1 2; do
     for round in $(seq 1 "$ROUNDS"); do
@@ -67,6 +68,11 @@ for compress in lz4 zst; do
         as_pg "$bin" --config="$B/$tool.conf" --stanza=bench --type=full backup
         t1=$(now)
         MS[$tool-$compress-$pmax]+="$((t1 - t0)) "
+        # Then an incremental backup of the unchanged cluster: what a frequent incr schedule costs.
+        t0=$(now)
+        as_pg "$bin" --config="$B/$tool.conf" --stanza=bench --type=incr backup
+        t1=$(now)
+        INCR[$tool-$compress-$pmax]+="$((t1 - t0)) "
       done
     done
   done
@@ -77,6 +83,14 @@ printf '\n%-22s %14s %14s %8s\n' "full backup ($size)" "pgBackRest s" "pgark s" 
 for compress in lz4 zst; do
   for pmax in 1 2; do
     a=$(echo "${MS[pgbackrest-$compress-$pmax]}" | median); b=$(echo "${MS[pgark-$compress-$pmax]}" | median)
+    printf '%-22s %14.2f %14.2f %8.2f\n' "$compress process-max=$pmax" "$(echo "$a/1000" | bc -l)" "$(echo "$b/1000" | bc -l)" \
+      "$(echo "$b/$a" | bc -l)"
+  done
+done
+printf '\n%-22s %14s %14s %8s\n' "incr, nothing changed" "pgBackRest s" "pgark s" "ratio"
+for compress in lz4 zst; do
+  for pmax in 1 2; do
+    a=$(echo "${INCR[pgbackrest-$compress-$pmax]}" | median); b=$(echo "${INCR[pgark-$compress-$pmax]}" | median)
     printf '%-22s %14.2f %14.2f %8.2f\n' "$compress process-max=$pmax" "$(echo "$a/1000" | bc -l)" "$(echo "$b/1000" | bc -l)" \
       "$(echo "$b/$a" | bc -l)"
   done
