@@ -79,20 +79,18 @@ for compress in lz4 zst; do
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '\n%-22s %14s %14s %8s\n' "full backup ($size)" "pgBackRest s" "pgark s" "ratio"
-for compress in lz4 zst; do
-  for pmax in 1 2; do
-    a=$(echo "${MS[pgbackrest-$compress-$pmax]}" | median); b=$(echo "${MS[pgark-$compress-$pmax]}" | median)
-    printf '%-22s %14.2f %14.2f %8.2f\n' "$compress process-max=$pmax" "$(echo "$a/1000" | bc -l)" "$(echo "$b/1000" | bc -l)" \
-      "$(echo "$b/$a" | bc -l)"
+# table TITLE ARRAY: one row per compression and process-max, median seconds and the ratio.
+table() {
+  local -n times=$2
+  printf '\n%-22s %14s %14s %8s\n' "$1" "pgBackRest s" "pgark s" "ratio"
+  for compress in lz4 zst; do
+    for pmax in 1 2; do
+      a=$(echo "${times[pgbackrest-$compress-$pmax]}" | median); b=$(echo "${times[pgark-$compress-$pmax]}" | median)
+      printf '%-22s %14.2f %14.2f %8.2f\n' "$compress process-max=$pmax" "$(echo "$a/1000" | bc -l)" \
+        "$(echo "$b/1000" | bc -l)" "$(echo "$b/$a" | bc -l)"
+    done
   done
-done
-printf '\n%-22s %14s %14s %8s\n' "incr, nothing changed" "pgBackRest s" "pgark s" "ratio"
-for compress in lz4 zst; do
-  for pmax in 1 2; do
-    a=$(echo "${INCR[pgbackrest-$compress-$pmax]}" | median); b=$(echo "${INCR[pgark-$compress-$pmax]}" | median)
-    printf '%-22s %14.2f %14.2f %8.2f\n' "$compress process-max=$pmax" "$(echo "$a/1000" | bc -l)" "$(echo "$b/1000" | bc -l)" \
-      "$(echo "$b/$a" | bc -l)"
-  done
-done
+}
+table "full backup ($size)" MS
+table "incr, nothing changed" INCR
 echo "(scale $SCALE, median of $ROUNDS rounds; ratio = pgark / pgBackRest, lower is better)"

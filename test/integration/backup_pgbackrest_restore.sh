@@ -57,9 +57,7 @@ for cell in "${cells[@]}"; do
   # Restore the newest backup and replay to the end of the archive.
   new_pg_dir "$T/restore"
   pgbr --pg1-path="$T/restore" --type=default restore >/dev/null || fail "pgbackrest restore failed"
-  printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$T/restore/postgresql.auto.conf"
-  pg_start "$T/restore"
-  wait_promoted "$RPORT"
+  start_restored "$T/restore" "$RPORT"
   got=$(state "$RPORT")
   pg_stop "$T/restore"
   assert_eq "$got" "$(cat "$T/expected")" "restored cluster differs from the source"

@@ -59,9 +59,7 @@ same_info() { # same_info CONF: pgark info and pgbackrest info agree byte for by
 }
 # check_restored DIR: start a restored cluster on RPORT and compare with the source's state.
 check_restored() {
-  printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$1/postgresql.auto.conf"
-  pg_start "$1"
-  wait_promoted "$RPORT"
+  start_restored "$1" "$RPORT"
   local got; got=$(state "$RPORT")
   pg_stop "$1"
   assert_eq "$got" "$(cat "$T/expected")" "cluster restored to $1 differs from the source"

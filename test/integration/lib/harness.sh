@@ -110,6 +110,14 @@ wait_promoted() {
   fail "cluster on port $1 did not leave recovery within 30 s"
 }
 
+# start_restored DIR PORT: start a restored cluster on PORT with archiving off (it must not push
+# its new timeline into the source's repository) and wait until it has left recovery.
+start_restored() {
+  printf 'port = %s\narchive_mode = off\n' "$2" >>"$1/postgresql.auto.conf"
+  pg_start "$1"
+  wait_promoted "$2"
+}
+
 # wait_archived PORT SEGMENT: waits (30 s at most) until PostgreSQL reports SEGMENT archived.
 wait_archived() {
   local i
