@@ -9,7 +9,8 @@ method ("any" = every method) get STATUS with an S3 XML error CODE instead of be
 STATUS "reset" drops the connection with a TCP reset instead of answering; "hang" answers nothing
 for 5 seconds (longer than a test's io-timeout), then drops the connection. Rules are tried in order.
 Everything else is forwarded unchanged (headers included, so SigV4 signatures still verify).
-Each request is logged as "<METHOD> <path> <status> forwarded|injected". The certificate it serves
+Each request is logged as "<METHOD> <path> <status> forwarded|injected" (and with --log-connections
+each accepted connection as "CONNECTION <client port>"). The certificate it serves
 is the caller's choice, which is how tests offer a certificate for the wrong host name.
 """
 import argparse
@@ -31,6 +32,9 @@ parser.add_argument("--log", required=True)
 parser.add_argument("--fail", action="append", default=[])
 parser.add_argument("--lifetime", type=float, default=600)
 parser.add_argument("--max-requests", type=int, default=20000)
+# For bench/s3.sh: one "CONNECTION <client port>" line per accepted TLS connection, so that
+# connection reuse can be counted beside the requests.
+parser.add_argument("--log-connections", action="store_true")
 args = parser.parse_args()
 
 rules = []
@@ -47,6 +51,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *_):
         pass
+
+    def setup(self):
+        super().setup()
+        if args.log_connections:
+            with lock:
+                with open(args.log, "a") as log:
+                    log.write(f"CONNECTION {self.client_address[1]}\n")
 
     def record(self, status, how):
         with lock:

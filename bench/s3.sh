@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Benchmark: pgark side by side with pgBackRest 2.45 on S3 repositories, in one run, on the same
+# local S3 server (test/s3/s3-server.sh: HTTPS on loopback, self-signed certificate verified through
+# repo1-storage-ca-file, SigV4 checked) with the same repository settings for both tools:
+#   - milliseconds per archive-push of a 16 MiB WAL segment (lz4 and zst);
+#   - seconds per full online backup of a pgbench database (lz4 and zst, process-max 1 and 2);
+#   - the pgark/pgBackRest ratios (lower is better), and how many HTTP requests and TLS connections
+#     each tool makes per push and per backup (counted once, untimed, through test/s3/fault-proxy.py).
+# Usage: bench/s3.sh [path/to/pgark] [pgbench scale=150] [segments=16] [rounds=1]
+# Environment: CONFIGS="lz4:1 zst:1 lz4:2 zst:2" (compress-type:process-max of the backups),
+#   COUNT=0 skips the request count, BACKUP=0 / PUSH=0 skip a part, PGARK_TEST_PORT picks the ports
+#   (PostgreSQL on it, the S3 server on +3668, the counting proxy on +3669).
+# Run as root or as a user who can run PostgreSQL; needs node/npm (the S3 server) and python3.
+# Run by hand, not by CI. Scale 150 is about 2.3 GB and takes minutes per backup on a small machine.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGARK_BIN=$(realpath "${1:-build/pgark}")
+SCALE=${2:-150}
+N=${3:-16}
+ROUNDS=${4:-1}
+CONFIGS=${CONFIGS:-lz4:1 zst:1 lz4:2 zst:2}
+PG_BIN=/usr/lib/postgresql/15/bin
+PORT=${PGARK_TEST_PORT:-55452}
+S3_PORT=$((PORT + 3668))
+PROXY_PORT=$((PORT + 3669))
+B=$(mktemp -d /tmp/pgark-bench-s3.XXXXXX)
+chmod 755 "$B"
+if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; OWNER=postgres; else as_pg() { "$@"; }; OWNER=$(id -un); fi
+PROXY_PID=
+cleanup() {
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
+  bash "$HERE/test/s3/s3-server.sh" stop "$B/s3" >/dev/null 2>&1 || true
+  as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$B"
+}
+trap cleanup EXIT
+mkdir -p "$B"/{bin,sock,log,lock,seg,s3}
+cp "$PGARK_BIN" "$B/bin/pgark"
+
+port_used() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$S3_PORT" "$PROXY_PORT"; do
+  ! port_used "$p" || { echo "port $p is in use: set PGARK_TEST_PORT to your own port base" >&2; exit 1; }
+done
+bash "$HERE/test/s3/s3-server.sh" start "$B/s3" "$S3_PORT" bench >&2
+chmod 755 "$B/s3"; chmod 644 "$B/s3/cert.pem"
+BUCKET_DIR="$B/s3/data/bench"   # the server's objects, one file per key: a repo is removed with rm
+chown -R "$OWNER" "$B"/{bin,sock,log,lock,seg}
+chown "$OWNER" "$B"
+
+echo "preparing a pgbench database of scale $SCALE and $N WAL segments..." >&2
+as_pg "$PG_BIN/initdb" -k -D "$B/pg" -A trust -U postgres --no-instructions >/dev/null
+# WAL of the backups is thrown away (archive-check=n); wal_keep_size keeps the segments pgbench wrote.
+printf "listen_addresses = ''\nport = $PORT\nunix_socket_directories = '$B/sock'\narchive_mode = on\narchive_command = 'true'\nwal_keep_size = 2GB\nmax_wal_size = 4GB\n" \
+  >>"$B/pg/postgresql.conf"
+as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -l "$B/pg.log" -w start >/dev/null
+as_pg pgbench -q -i -s "$SCALE" -h "$B/sock" -p $PORT -U postgres postgres >/dev/null 2>&1
+as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "vacuum analyze" postgres >/dev/null
+as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "select pg_switch_wal()" postgres >/dev/null
+as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "checkpoint" postgres >/dev/null
+size=$(as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "select pg_size_pretty(sum(pg_database_size(oid))) from pg_database" postgres)
+# The newest N complete segments: real WAL of pgbench's load, 16 MiB each.
+current=$(as_pg psql -X -h "$B/sock" -p $PORT -U postgres -Atqc "select pg_walfile_name(pg_current_wal_lsn())" postgres)
+ls "$B/pg/pg_wal" | grep -E '^[0-9A-F]{24}$' | awk -v c="$current" '$0 < c' | tail -n "$N" | while read -r s; do cp "$B/pg/pg_wal/$s" "$B/seg/"; done
+chown -R "$OWNER" "$B/seg"
+count=$(ls "$B/seg" | wc -l)
+[ "$count" -gt 0 ] || { echo "no complete WAL segment to push" >&2; exit 1; }
+
+# conf TOOL REPO_PATH COMPRESS PROCESS_MAX [PORT]: the same settings for both tools.
+conf() {
+  cat >"$B/$1.conf" <<CONF
+[global]
+repo1-type=s3
+repo1-path=/$2
+repo1-s3-bucket=bench
+repo1-s3-endpoint=localhost
+repo1-storage-port=${5:-$S3_PORT}
+repo1-s3-region=us-east-1
+repo1-s3-key=S3RVER
+repo1-s3-key-secret=S3RVER
+repo1-s3-uri-style=path
+repo1-storage-ca-file=$B/s3/cert.pem
+repo1-retention-full=9
+compress-type=$3
+process-max=$4
+archive-check=n
+start-fast=y
+log-path=$B/log
+lock-path=$B/lock
+log-level-file=off
+log-level-console=warn
+
+[bench]
+pg1-path=$B/pg
+pg1-port=$PORT
+pg1-socket-path=$B/sock
+pg1-user=postgres
+CONF
+  chown "$OWNER" "$B/$1.conf"
+}
+tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
+run() { local tool=$1; shift; as_pg "$(tool_bin "$tool")" --config="$B/$tool.conf" --stanza=bench "$@"; }
+now() { date +%s%3N; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+row() { # row LABEL PGBACKREST_MS PGARK_MS DIVISOR
+  printf '%-26s %14.2f %14.2f %8.2f\n' "$1" "$(echo "$2/$4" | bc -l)" "$(echo "$3/$4" | bc -l)" "$(echo "$3/$2" | bc -l)"
+}
+
+# pushes TOOL: archive-push every segment from one shell running as the cluster owner (as
+# PostgreSQL runs archive_command: a runuser per call would add the same cost to both tools);
+# prints the milliseconds it took.
+pushes() {
+  as_pg bash -c 'a=$(date +%s%3N); for s in "$1"/seg/*; do "$2" --config="$3" --stanza=bench archive-push "$s"; done
+                 echo $(( $(date +%s%3N) - a ))' _ "$B" "$(tool_bin "$1")" "$B/$1.conf"
+}
+
+# --- request counts, through the logging proxy (untimed) ---
+if [ "${COUNT:-1}" = 1 ]; then
+  python3 "$HERE/test/s3/fault-proxy.py" --port "$PROXY_PORT" --cert "$B/s3/cert.pem" --key "$B/s3/key.pem" \
+    --upstream-port "$S3_PORT" --log "$B/proxy.log" --log-connections --lifetime 7200 --max-requests 10000000 \
+    >"$B/proxy.out" 2>&1 &
+  PROXY_PID=$!
+  for _ in $(seq 1 50); do port_used "$PROXY_PORT" && break; sleep 0.1; done
+  # counted TOOL WHAT: the requests logged since the last call, by method, and the connections.
+  counted() {
+    local f="$B/proxy.log"; touch "$f"
+    awk -v tool="$1" -v what="$2" '
+      $1 == "CONNECTION" { c++; next } { m[$1]++; t++ }
+      END { printf "%-10s %-28s %5d %5d %5d %5d %5d %6d %5d\n", tool, what, m["HEAD"], m["GET"], m["PUT"], m["POST"], m["DELETE"], t, c }' "$f"
+    : >"$f"
+  }
+  first=$(ls "$B/seg" | head -1)
+  {
+    printf '%-10s %-28s %5s %5s %5s %5s %5s %6s %5s\n' tool "requests per" HEAD GET PUT POST DEL total conns
+    for tool in pgbackrest pgark; do
+      compress=lz4; pmax=1
+      conf "$tool" "count-$tool" "$compress" "$pmax" "$PROXY_PORT"
+      run "$tool" stanza-create >/dev/null
+      : >"$B/proxy.log"
+      run "$tool" archive-push "$B/seg/$first"
+      counted "$tool" "archive-push (16 MiB, lz4)"
+      run "$tool" --type=full backup
+      counted "$tool" "full backup ($size, lz4, p1)"
+      rm -rf "$BUCKET_DIR/count-$tool"
+    done
+  } >"$B/counts.txt"
+  kill "$PROXY_PID"; PROXY_PID=
+fi
+
+# --- archive-push ---
+declare -A PUSH FULL
+if [ "${PUSH:-1}" = 1 ]; then
+  for compress in lz4 zst; do
+    for round in $(seq 1 "$ROUNDS"); do
+      for tool in pgbackrest pgark; do
+        conf "$tool" "push-$tool" "$compress" 1
+        run "$tool" stanza-create >/dev/null
+        sync
+        PUSH[$tool-$compress]+="$(($(pushes "$tool") * 1000 / count)) "
+        rm -rf "$BUCKET_DIR/push-$tool"
+      done
+    done
+  done
+fi
+
+# --- full backup ---
+if [ "${BACKUP:-1}" = 1 ]; then
+  for cfg in $CONFIGS; do
+    compress=${cfg%:*}; pmax=${cfg#*:}
+    for round in $(seq 1 "$ROUNDS"); do
+      for tool in pgbackrest pgark; do
+        conf "$tool" "backup-$tool" "$compress" "$pmax"
+        run "$tool" stanza-create >/dev/null
+        sync
+        t0=$(now)
+        run "$tool" --type=full backup
+        t1=$(now)
+        FULL[$tool-$cfg]+="$((t1 - t0)) "
+        rm -rf "$BUCKET_DIR/backup-$tool"
+      done
+    done
+  done
+fi
+
+echo
+echo "S3 repository on a local HTTPS server (s3rver), scale $SCALE ($size), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${PUSH:-1}" = 1 ]; then
+  printf '\n%-26s %14s %14s %8s\n' "per 16 MiB segment" "pgBackRest ms" "pgark ms" "ratio"
+  for compress in lz4 zst; do
+    row "archive-push $compress" "$(echo "${PUSH[pgbackrest-$compress]}" | median)" "$(echo "${PUSH[pgark-$compress]}" | median)" 1000
+  done
+fi
+if [ "${BACKUP:-1}" = 1 ]; then
+  printf '\n%-26s %14s %14s %8s\n' "full backup ($size)" "pgBackRest s" "pgark s" "ratio"
+  for cfg in $CONFIGS; do
+    row "${cfg%:*} process-max=${cfg#*:}" "$(echo "${FULL[pgbackrest-$cfg]}" | median)" "$(echo "${FULL[pgark-$cfg]}" | median)" 1000
+  done
+fi
+echo "($count segments per push round, median of $ROUNDS rounds; ratio = pgark / pgBackRest, lower is better)"
+if [ -f "$B/counts.txt" ]; then echo; echo "HTTP requests and TLS connections (counted through a proxy, untimed):"; cat "$B/counts.txt"; fi
