@@ -62,6 +62,9 @@ cp "$T/seg" "$T/dup/" 2>/dev/null || { mkdir -p "$T/dup"; cp "$T/seg" "$T/dup/$s
 chown -R "$PG_OWNER" "$T/dup"
 expect_exit 0 push --stanza=main --log-level-console=warn archive-push "$T/dup/$seg"
 assert_contains "$OUT" "already exists"
+# archive-check=n leaves archive-mode-check without a value: success, and no warning (as pgBackRest).
+expect_exit 0 push --stanza=main --log-level-console=warn --no-archive-check archive-push "$T/dup/$seg"
+[ -z "$OUT" ] || fail "archive-push with --no-archive-check printed: $OUT"
 printf 'X' | dd of="$T/dup/$seg" bs=1 seek=100000 conv=notrunc 2>/dev/null
 check_refused 45 "already exists" push --stanza=main archive-push "$T/dup/$seg"
 

@@ -46,7 +46,9 @@ int runArchivePush(const config::Config& config) {
                                 ? static_cast<int>(config.getInt("compress-level"))
                                 : compress::compressLevelRange(options.compressType).defaultLevel;
     options.headerCheck = config.getBool("archive-header-check");
-    options.modeCheck = config.getBool("archive-mode-check");
+    // archive-mode-check depends on archive-check: with archive-check=n it has no value, and (as with
+    // pgBackRest) an identical duplicate is then accepted without a warning.
+    options.modeCheck = config.has("archive-mode-check") && config.getBool("archive-mode-check");
     if (pgPath(config)) options.pgControl = loadPgControl(config);
 
     auto repos = openRepos(config);
