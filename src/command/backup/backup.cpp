@@ -17,6 +17,7 @@
 #include "command/commands.h"
 #include "command/backup/backup_copy.h"
 #include "command/backup/backup_resume.h"
+#include "command/backup/backup_store.h"
 #include "command/expire/expire.h"
 #include "command/backup/file_job.h"
 #include "command/local/local_pool.h"
@@ -72,7 +73,9 @@ struct BackupSettings {
     info::BackupType type = info::BackupType::Incr;
     bool online = true;
     bool startFast = false;
-    bool archiveCheck = true;
+    bool archiveCheck = true;  // unset (false) for an offline backup
+    bool archiveCopy = false;
+    bool force = false;
     std::chrono::milliseconds archiveTimeout{60000};
     compress::CompressType compressType = compress::CompressType::Gz;
     int compressLevel = 6;
@@ -137,7 +140,10 @@ BackupSettings readSettings(const config::Config& config) {
     settings.type = *info::backupTypeFromName(config.getString("type"));
     settings.online = config.getBool("online");
     settings.startFast = config.getBool("start-fast");
-    settings.archiveCheck = config.getBool("archive-check");
+    // Both depend on online (archive-copy through archive-check): absent when offline.
+    settings.archiveCheck = config.has("archive-check") && config.getBool("archive-check");
+    settings.archiveCopy = config.has("archive-copy") && config.getBool("archive-copy");
+    settings.force = config.getBool("force");
     settings.archiveTimeout = config.getTime("archive-timeout");
     settings.compressType = *compress::compressTypeFromName(config.getString("compress-type"));
     settings.compressLevel = config.has("compress-level") ? static_cast<int>(config.getInt("compress-level"))
@@ -149,31 +155,6 @@ BackupSettings readSettings(const config::Config& config) {
     settings.resume = config.getBool("resume");
     settings.processMax = static_cast<unsigned>(config.getInt("process-max"));
     return settings;
-}
-
-// Stores a small in-memory file (backup_label, tablespace_map) like backupFile() stores a file
-// read from PGDATA: compressed, encrypted, with the checksums the manifest records.
-info::ManifestFileResult storeBytes(Repo& repo, const std::string& repoPath, std::string_view text,
-                                    const info::Manifest& manifest, int compressLevel) {
-    io::FilterChain chain;
-    chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
-    const bool compressed = manifest.data().compressType != compress::CompressType::None;
-    if (compressed) chain.add(compress::makeCompressFilter(manifest.data().compressType, compressLevel));
-    if (!manifest.data().cipherPass.empty())
-        chain.add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, manifest.data().cipherPass));
-    chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
-    io::MemoryReadStream source(io::asBytes(text));
-    auto reader = chain.reader(source);
-    auto output = repo.storage->openWrite(repoPath, {});
-    io::copyStream(*reader, *output);
-    output->commit();
-    info::ManifestFileResult result;
-    result.size = chain.result<std::uint64_t>(io::FilterType::Size, 0);
-    result.checksum = chain.result<std::string>(io::FilterType::Sha1, 0);
-    result.sizeRepo = chain.result<std::uint64_t>(io::FilterType::Size, 1);
-    if (compressed || !manifest.data().cipherPass.empty())
-        result.repoChecksum = chain.result<std::string>(io::FilterType::Sha1, 1);
-    return result;
 }
 
 // gzip level 9 of the plain manifest, encrypted like the manifest itself (spec §4.7 step 8).
@@ -257,8 +238,13 @@ int runBackup(const config::Config& config) {
         if (client->isInRecovery())
             throwError(ErrorCode::FeatureNotSupported, "backup from a standby is not supported yet");
     } else if (std::filesystem::exists(std::filesystem::path(pgDataPath) / "postmaster.pid")) {
-        throw Error(ErrorCode::PgRunning, fmt::format("--no-online given but '{}/postmaster.pid' exists", pgDataPath))
-            .withHint("stop PostgreSQL for an offline backup, or leave out --no-online");
+        // pgBackRest 2.45's words and code (038), so scripts that look for them keep working.
+        if (!settings.force) {
+            throw Error(ErrorCode::PgRunning, "--no-online passed but postmaster.pid exists - looks like PostgreSQL is "
+                                              "running. Shut down PostgreSQL and try again, or use --force.");
+        }
+        log::warn("--no-online passed and postmaster.pid exists but --force was passed so backup will continue though "
+                  "it looks like PostgreSQL is running and the backup will probably not be consistent");
     }
 
     // The label comes from the start time and must sort after every label in the repository.
@@ -279,7 +265,16 @@ int runBackup(const config::Config& config) {
         log::info("backup start archive = {}, lsn = {}", start->walSegmentName, postgres::lsnToString(start->lsn));
     }
 
-    const bool checksumPage = settings.checksumPage.value_or(control.pageChecksums());
+    // Unset: validate pages when the cluster has checksums, but not offline (a stopped cluster's
+    // files may hold torn pages that recovery would repair: false alarms).
+    bool checksumPage = settings.checksumPage.value_or(settings.online && control.pageChecksums());
+    // A backup set validates pages throughout or not at all (spec §4.2): the prior's choice wins.
+    if (priorManifest && priorManifest->data().optionChecksumPage &&
+        *priorManifest->data().optionChecksumPage != checksumPage) {
+        log::warn("{} backup cannot alter 'checksum-page' option to '{}', reset to '{}' from {}",
+                  info::backupTypeName(settings.type), checksumPage, !checksumPage, prior->label());
+        checksumPage = !checksumPage;
+    }
     auto pgStorage = storage::makePosixStorage(pgDataPath, {});
     info::ManifestBuildOptions buildOptions{.pgVersion = control.version,
                                             .catalogVersion = control.catalogVersion,
@@ -300,7 +295,7 @@ int runBackup(const config::Config& config) {
     data.pg = backupInfo.current();
     data.timestampStart = label.time;
     data.optionArchiveCheck = settings.archiveCheck;
-    data.optionArchiveCopy = false;
+    data.optionArchiveCopy = settings.archiveCopy;
     data.optionBackupStandby = false;
     data.optionBufferSize = config.getSize("buffer-size");
     data.optionChecksumPage = checksumPage;
@@ -370,28 +365,37 @@ int runBackup(const config::Config& config) {
     if (client) {
         const db::PgBackupStop stop = client->backupStop();
         log::info("backup stop archive = {}, lsn = {}", stop.walSegmentName, postgres::lsnToString(stop.lsn));
-        const std::int64_t stopTime = nowSeconds();
-        const auto storeText = [&](std::string_view name, const std::string& text) {
-            const info::ManifestFile file = manifest.pgDataFile(name, text.size(), stopTime);
-            manifest.fileAdd(file);
-            manifest.fileCopied(file.name, storeBytes(repo, backup::backupFileRepoPath(settings.stanza, label.label,
-                                                                                        file.name, data.compressType),
-                                                      text, manifest, compressLevel));
-        };
-        storeText("backup_label", stop.backupLabel);
-        if (stop.tablespaceMap) storeText("tablespace_map", *stop.tablespaceMap);
+        data.timestampStop = nowSeconds();
+        backup::storeText(*repo.storage, settings.stanza, manifest, "backup_label", stop.backupLabel,
+                          data.timestampStop, compressLevel);
+        if (stop.tablespaceMap)
+            backup::storeText(*repo.storage, settings.stanza, manifest, "tablespace_map", *stop.tablespaceMap,
+                              data.timestampStop, compressLevel);
         data.archiveStop = stop.walSegmentName;
         data.lsnStop = postgres::lsnToString(stop.lsn);
 
         if (settings.archiveCheck) {
             // The backup is only consistent with every WAL segment from start to stop.
             std::span<Repo> one(&repo, 1);
-            for (const std::string& segment :
-                 postgres::walSegmentRange(start->walSegmentName, stop.walSegmentName, control.walSegmentSize))
+            const std::vector<std::string> segments =
+                postgres::walSegmentRange(start->walSegmentName, stop.walSegmentName, control.walSegmentSize);
+            for (const std::string& segment : segments)
                 check::waitForSegment(one, settings.stanza, archiveInfo.archiveId(), segment, settings.archiveTimeout);
+            // archive-copy: the backup carries that WAL itself, restorable without the archive.
+            if (settings.archiveCopy)
+                backup::archiveCopy(repo,
+                                    {.stanza = settings.stanza,
+                                     .archiveId = archiveInfo.archiveId(),
+                                     .archivePass = archiveInfo.cipherPass(),
+                                     .walPath = std::string(postgres::pgWalPath(control.version)),
+                                     .walSegmentSize = control.walSegmentSize,
+                                     .timestamp = data.timestampStop,
+                                     .compressLevel = compressLevel},
+                                    manifest, segments);
         }
+    } else {
+        data.timestampStop = nowSeconds();
     }
-    data.timestampStop = nowSeconds();
     syncBackupPaths(*repo.storage, backupDir(settings.stanza) + "/" + label.label, manifest);
 
     // Commit: manifest (.copy then main), history manifest, latest, backup.info, archive.info.
