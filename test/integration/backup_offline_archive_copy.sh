@@ -155,6 +155,8 @@ case "$off_incr" in "${off_full}_"*I) ;; *) fail "expected an incr on $off_full,
 pgbr verify >/dev/null || fail "pgbackrest verify failed after the offline backups"
 info=$(pgbr --output=json info)
 assert_eq "$(jq -c '.[0].backup[-1] | [.type, .prior, .archive.start, .lsn]' <<<"$info")" "[\"incr\",\"$off_full\",null,null]" "pgbackrest info of the offline incr"
+assert_eq "$(run --output=json info | jq -c '.[0].backup[-1] | [.type, .prior, .archive.start, .lsn]')" \
+  "[\"incr\",\"$off_full\",null,null]" "pgark info of the offline incr"
 
 step "offline incr restored by pgark and by pgbackrest 2.45"
 new_pg_dir "$T/restore"
