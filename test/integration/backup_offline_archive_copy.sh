@@ -47,13 +47,18 @@ manifest() { decrypt "$REPO/backup/main/$1/backup.manifest" "$BACKUP_PASS"; }
 balances() { psql_q "$1" "select (select sum(abalance) from pgbench_accounts) = (select sum(bbalance) from pgbench_branches) and (select sum(bbalance) from pgbench_branches) = (select coalesce(sum(delta), 0) from pgbench_history) and (select count(*) from pgbench_accounts) = 100000"; }
 state() { psql_q "$1" "select count(*), sum(abalance), (select count(*) from pgbench_history), (select count(*) from marks) from pgbench_accounts"; }
 stop_restored() { pg_stop "$T/restore"; }
+fresh_restore() { new_pg_dir "$T/restore"; rm -rf "$T/restore-ts"; }
+MAP=--tablespace-map-all="$T/restore-ts"
 
 # pgbackrest archives (its backup insists on an archive_command naming it), so pgark's
 # archive-copy also reads WAL that pgBackRest wrote.
 pg_init "$T/pg" "$PORT" "pgbackrest --config=$T/pgark.conf --stanza=main archive-push %p"
 pg_start "$T/pg"
 as_pg pgbench -q -i -s 1 -h "$T/sock" -p "$PORT" -U postgres postgres >/dev/null 2>&1
-psql_q "$PORT" "create table marks (i int); insert into marks values (1)"
+# A tablespace: offline manifests name it ts<oid> (no catalog to ask); restores map it aside.
+mkdir "$T/ts1"; chown "$PG_OWNER" "$T/ts1"
+psql_q "$PORT" "create tablespace ts1 location '$T/ts1'"
+psql_q "$PORT" "create table marks (i int) tablespace ts1; insert into marks values (1)"
 run stanza-create >/dev/null
 BACKUP_PASS=$(decrypt "$REPO/backup/main/backup.info" "$PASS" | sed -n 's/^cipher-pass="\(.*\)"$/\1/p')
 
@@ -94,20 +99,20 @@ pgbr verify >/dev/null || fail "pgbackrest verify failed on the repository"
 
 step "restored without the archive, PostgreSQL reaches consistency from the copied WAL"
 # restore_command=false: every fetch from the archive fails, so only pg_wal can serve recovery.
-NOARCH=(--type=immediate --target-action=promote --recovery-option=restore_command=false)
-new_pg_dir "$T/restore"
+NOARCH=("$MAP" --type=immediate --target-action=promote --recovery-option=restore_command=false)
+fresh_restore
 run --set="$ac" --pg1-path="$T/restore" "${NOARCH[@]}" restore >/dev/null
 start_restored "$T/restore" "$RPORT"
 assert_eq "$(balances "$RPORT")" t "pgark-restored archive-copy backup is not consistent"
 assert_eq "$(psql_q "$RPORT" "select count(*) from marks")" 1 "marks in the pgark-restored cluster"
 stop_restored
-new_pg_dir "$T/restore"
+fresh_restore
 pgbr --set="$ac" --pg1-path="$T/restore" "${NOARCH[@]}" restore >/dev/null || fail "pgbackrest restore failed"
 start_restored "$T/restore" "$RPORT"
 assert_eq "$(balances "$RPORT")" t "pgbackrest-restored archive-copy backup is not consistent"
 stop_restored
 # Control: the same restore without the copied WAL cannot start (the test above is not vacuous).
-new_pg_dir "$T/restore"
+fresh_restore
 run --set="$ac" --pg1-path="$T/restore" "${NOARCH[@]}" restore >/dev/null
 rm -f "$T/restore"/pg_wal/0000*
 printf 'port = %s\narchive_mode = off\n' "$RPORT" >>"$T/restore/postgresql.auto.conf"
@@ -137,6 +142,9 @@ manifest "$off_full" >"$T/off.manifest"
 # The same sections and keys as pgbackrest's offline manifest of the same stopped cluster, and the same pg_wal files.
 shape() { awk -F= '/^\[/ {sec = $0; print; next} sec !~ /^\[target:(file|path|link)/ && NF {print sec, $1}' "$1"; }
 assert_eq "$(shape "$T/off.manifest")" "$(shape "$T/pgbr-off.manifest")" "manifest sections and keys (pgark vs pgbackrest, offline)"
+target() { sed -n '/^\[backup:target\]/,/^$/p' "$1"; }
+assert_contains "$(target "$T/off.manifest")" '"tablespace-name":"ts'
+assert_eq "$(target "$T/off.manifest")" "$(target "$T/pgbr-off.manifest")" "[backup:target] (pgark vs pgbackrest, offline)"
 pgwal() { grep -oE '^pg_data/pg_wal/[^=]+' "$1"; }
 assert_eq "$(pgwal "$T/off.manifest")" "$(pgwal "$T/pgbr-off.manifest")" "pg_wal files of the offline backups"
 for want in option-online=false option-archive-check=false option-archive-copy=false option-checksum-page=false; do
@@ -159,14 +167,14 @@ assert_eq "$(run --output=json info | jq -c '.[0].backup[-1] | [.type, .prior, .
   "[\"incr\",\"$off_full\",null,null]" "pgark info of the offline incr"
 
 step "offline incr restored by pgark and by pgbackrest 2.45"
-new_pg_dir "$T/restore"
-run --pg1-path="$T/restore" restore >/dev/null
+fresh_restore
+run --pg1-path="$T/restore" "$MAP" restore >/dev/null
 [ ! -e "$T/restore/backup_label" ] || fail "an offline backup restored a backup_label"
 start_restored "$T/restore" "$RPORT"
 assert_eq "$(state "$RPORT")" "$expected" "pgark-restored offline incr differs from the source"
 stop_restored
-new_pg_dir "$T/restore"
-pgbr --pg1-path="$T/restore" --type=none restore >/dev/null || fail "pgbackrest restore of the offline incr failed"
+fresh_restore
+pgbr --pg1-path="$T/restore" "$MAP" --type=none restore >/dev/null || fail "pgbackrest restore of the offline incr failed"
 start_restored "$T/restore" "$RPORT"
 assert_eq "$(state "$RPORT")" "$expected" "pgbackrest-restored offline incr differs from the source"
 stop_restored
