@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -116,6 +117,7 @@ private:
         request.ignoreMissing = pgark::info::manifestFileMayVanish(file.name);
         request.compressType = data.compressType;
         request.compressLevel = options_.compressLevel;
+        request.compressThreads = compressThreads_;
         request.cipherPass = data.cipherPass;
         request.checksumPage = file.checksumPage.has_value();
         request.lsnLimit = options_.lsnStart;
@@ -265,6 +267,9 @@ private:
     std::uint64_t savedAt_ = 0;
     std::uint64_t saveEvery_ = 0;
     std::uint64_t bundleCount_ = 0;
+    // Cores per worker: what one large file may use to compress (file_job.h). Never below 1, so
+    // process-max >= cores leaves each file on its worker's thread.
+    const unsigned compressThreads_ = std::max(1U, std::thread::hardware_concurrency() / std::max(1U, options_.processMax));
 };
 
 }  // namespace

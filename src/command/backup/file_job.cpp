@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/compress/chunked.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
@@ -193,7 +194,15 @@ BackupFileResult backupFile(storage::Storage& pg, storage::Storage& repo, const 
     }
     const bool compressed = request.compressType != compress::CompressType::None;
     const bool encrypted = !request.cipherPass.empty();
-    if (compressed) chain.add(compress::makeCompressFilter(request.compressType, request.compressLevel));
+    if (compressed) {
+        // A large file is not bound to one core: frames compressed on a pool (compress/chunked.h)
+        // while this thread goes on reading, hashing and checking pages.
+        if (request.sizeLimit && compress::chunkedCompressPays(request.compressType, *request.sizeLimit, request.compressThreads))
+            chain.add(compress::makeChunkedCompressFilter(request.compressType, request.compressLevel,
+                                                          {.threads = request.compressThreads}));
+        else
+            chain.add(compress::makeCompressFilter(request.compressType, request.compressLevel));
+    }
     if (encrypted) chain.add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, request.cipherPass));
     if (compressed || encrypted) chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
 

@@ -43,6 +43,10 @@ struct BackupFileRequest {
     bool ignoreMissing = true;   // a file removed during the backup is skipped; false for pg_control
     compress::CompressType compressType = compress::CompressType::None;
     int compressLevel = 0;       // used unless compressType is None
+    // Threads that may compress this one file (lz4, zst): a large file is then cut into frames
+    // compressed side by side while this thread reads, hashes and checks pages. The parent sizes
+    // it so that process-max x threads does not exceed the cores; 1 = compress on this thread.
+    unsigned compressThreads = 1;
     std::string cipherPass;      // the backup's file sub-passphrase; "" = no encryption. Never logged.
     bool checksumPage = false;   // verify data page checksums (relation files of a cluster with checksums)
     // How a page that fails its checksum is judged (io::PageChecksumOptions): true re-reads it and

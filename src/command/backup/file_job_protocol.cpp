@@ -1,6 +1,8 @@
 // The backup file job on the wire. See file_job_protocol.h.
 #include "command/backup/file_job_protocol.h"
 
+#include <algorithm>
+
 #include "command/local/job_codec.h"
 #include "command/local/local_pool.h"
 #include "common/error.h"
@@ -15,6 +17,7 @@ void addRequest(protocol::Message& out, const BackupFileRequest& request) {
         .addBool(request.ignoreMissing)
         .addU64(static_cast<std::uint64_t>(request.compressType))
         .addI64(request.compressLevel)
+        .addU64(request.compressThreads)
         .addString(request.cipherPass)
         .addBool(request.checksumPage)
         .addBool(request.pageReRead)
@@ -34,6 +37,7 @@ BackupFileRequest readRequest(protocol::MessageReader& in) {
     request.ignoreMissing = in.readBool();
     request.compressType = static_cast<compress::CompressType>(in.readU64());
     request.compressLevel = static_cast<int>(in.readI64());
+    request.compressThreads = static_cast<unsigned>(std::clamp<std::uint64_t>(in.readU64(), 1, 64));
     request.cipherPass = in.readString();
     request.checksumPage = in.readBool();
     request.pageReRead = in.readBool();

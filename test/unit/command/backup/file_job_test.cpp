@@ -399,3 +399,46 @@ TEST_CASE("backupFile leaves nothing in the repository when it fails", "[unit][f
     }
     CHECK(dynamic_cast<test::MemStorage&>(repo.inner()).names() == std::vector<std::string>{"r"});
 }
+
+TEST_CASE("backupFile compresses a large file in chunks on several threads, with exact results", "[unit][filejob]") {
+    // Over 8 MiB: three 4 MiB frames. A damaged page, then patterned bytes and zero pages.
+    std::string bytes = relation();
+    corruptPage(bytes, 3);
+    bytes += test::patternData(5 * 1024 * 1024, 11);
+    bytes.append(4 * 1024 * 1024 - bytes.size() % kPageSize + 3 * kPageSize, '\0');
+    for (const CompressType type : {CompressType::Lz4, CompressType::Zst}) {
+        for (const bool encrypted : {false, true}) {
+            INFO(compress::compressTypeName(type) << (encrypted ? " encrypted" : ""));
+            Stores stores(StoreKind::Posix);
+            putFile(*stores.pg, "base/5/16384", bytes);
+            const auto request = [&](unsigned threads) {
+                return BackupFileRequest{.pgPath = "base/5/16384",
+                                         .repoPath = "r" + std::to_string(threads),
+                                         .sizeLimit = bytes.size(),
+                                         .compressType = type,
+                                         .compressLevel = 1,
+                                         .compressThreads = threads,
+                                         .cipherPass = encrypted ? std::string(kPass) : std::string(),
+                                         .checksumPage = true};
+            };
+            const BackupFileResult one = backupFile(*stores.pg, *stores.repo, request(1));
+            const BackupFileResult two = backupFile(*stores.pg, *stores.repo, request(2));
+            const std::string stored = getFile(*stores.repo, "r2");
+            CHECK(two.size == bytes.size());
+            CHECK(two.sha1 == crypto::sha1Hex(bytes));
+            CHECK(two.sha1 == one.sha1);
+            CHECK(two.sizeRepo == stored.size());
+            CHECK(two.rck == crypto::sha1Hex(stored));
+            CHECK(decode(stored, type, encrypted ? kPass : "") == bytes);
+            REQUIRE(two.pageChecksum.has_value());
+            // The same pages judged as on one thread: the damaged one, and the patterned bytes,
+            // which are no valid pages either.
+            REQUIRE_FALSE(two.pageChecksum->errors.empty());
+            CHECK(two.pageChecksum->errors.front() == 3);
+            CHECK(two.pageChecksum->errors == one.pageChecksum->errors);
+            CHECK(two.pageChecksum->pagesChecked == one.pageChecksum->pagesChecked);
+            // Really chunked: not the single frame of one thread.
+            if (!encrypted) CHECK(stored != getFile(*stores.repo, "r1"));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+// Chunked compression: one stream cut into chunks of a fixed size, each compressed as an
+// independent frame on a small pool of threads, the frames written out in order. A backup worker
+// uses it for large files so that one 1 GiB relation segment is not bound to one core: the
+// caller's thread keeps reading, hashing and checking pages while the pool compresses.
+//
+// The output is a plain concatenation of complete frames, which every lz4 and zstd reader
+// (pgBackRest 2.45's, the command-line tools, ours) decodes as one stream. Only codecs whose
+// readers accept concatenated frames may be used this way: lz4 and zst, not gz or bz2.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "common/compress/compress.h"
+#include "common/io/filter.h"
+
+namespace pgark::compress {
+
+struct ChunkedCompressOptions {
+    unsigned threads = 2;                     // compressing threads (>= 1)
+    std::size_t chunkSize = 4 * 1024 * 1024;  // uncompressed bytes per frame (> 0)
+    // Makes the single-frame compressor for one chunk; called on the pool's threads and once on
+    // the caller's (for type() and spec()). Default: makeCompressFilter(type, level, codec). Tests
+    // replace it to inject failures.
+    std::function<std::unique_ptr<io::Filter>()> makeFrame;
+    CompressOptions codec;
+};
+
+// Throws Error(OptionInvalidRange) for a bad level (on the caller's thread, before any thread
+// starts) and Error(Assert) for a type other than Lz4 or Zst. The filter reports the type and
+// spec of the codec's own compressor, so a worker that rebuilds it from its spec gets the
+// single-threaded filter, whose output decodes the same. Not thread-safe itself: one owner.
+// A failure on a pool thread is rethrown by process() when its chunk's turn comes; destroying
+// the filter at any moment stops the pool after the chunks already being compressed.
+std::unique_ptr<io::Filter> makeChunkedCompressFilter(CompressType type, int level, ChunkedCompressOptions options);
+
+// May a file of `size` bytes be compressed in chunks with `threads` threads? Only worth it when
+// there are at least two chunks for more than one thread.
+bool chunkedCompressPays(CompressType type, std::uint64_t size, unsigned threads,
+                         std::size_t chunkSize = ChunkedCompressOptions{}.chunkSize) noexcept;
+
+}  // namespace pgark::compress
