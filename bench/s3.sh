@@ -125,12 +125,12 @@ if [ "${COUNT:-1}" = 1 ]; then
     local f="$B/proxy.log"; touch "$f"
     awk -v tool="$1" -v what="$2" '
       $1 == "CONNECTION" { c++; next } { m[$1]++; t++ }
-      END { printf "%-10s %-28s %5d %5d %5d %5d %5d %6d %5d\n", tool, what, m["HEAD"], m["GET"], m["PUT"], m["POST"], m["DELETE"], t, c }' "$f"
+      END { printf "%-10s %-32s %5d %5d %5d %5d %5d %6d %5d\n", tool, what, m["HEAD"], m["GET"], m["PUT"], m["POST"], m["DELETE"], t, c }' "$f"
     : >"$f"
   }
   first=$(ls "$B/seg" | head -1)
   {
-    printf '%-10s %-28s %5s %5s %5s %5s %5s %6s %5s\n' tool "requests per" HEAD GET PUT POST DEL total conns
+    printf '%-10s %-32s %5s %5s %5s %5s %5s %6s %5s\n' tool "requests per" HEAD GET PUT POST DEL total conns
     for tool in pgbackrest pgark; do
       compress=lz4; pmax=1
       conf "$tool" "count-$tool" "$compress" "$pmax" "$PROXY_PORT"
