@@ -5,6 +5,7 @@
 
 #include <array>
 #include <filesystem>
+#include <future>
 
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/io/filter.h"
+#include "common/io/memory_stream.h"
 #include "common/log.h"
 #include "info/archive_info.h"
 #include "postgres/version.h"
@@ -42,6 +44,40 @@ std::string sha1OfFile(Source& source) {
     std::vector<std::byte> buffer(io::kDefaultBufferSize);
     for (std::size_t n; (n = stream->read(buffer)) != 0;) hasher.update({buffer.data(), n});
     return hasher.finalHex();
+}
+
+// A segment hashed and compressed in memory before its stored name is known (see archivePushFile).
+struct Spool {
+    std::string sha1;
+    std::string compressed;  // after the compress filter, before any encryption (per repository)
+};
+
+// Segments up to this size may be spooled: the default 16 MiB, and up to 64 MiB ones.
+constexpr std::uintmax_t kSpoolMax = 64 * 1024 * 1024;
+
+// Reads the segment once: SHA-1 on a second thread, compression on this one, into memory. Opens the
+// file through its own storage object: it runs beside prepare(), which reads the header.
+Spool spoolSegment(const std::string& walPath, const PushOptions& options) {
+    Source source = openSource(walPath);
+    Spool spool;
+    io::MemoryWriteStream sink(spool.compressed);
+    io::FilterChain chain;
+    if (options.compressType != compress::CompressType::None)
+        chain.add(compress::makeCompressFilter(options.compressType, options.compressLevel, {.contentChecksum = true}));
+    auto writer = chain.writer(sink);
+    crypto::BackgroundSha1 hasher;
+    std::vector<std::byte> buffers[2] = {std::vector<std::byte>(io::kDefaultBufferSize),
+                                         std::vector<std::byte>(io::kDefaultBufferSize)};
+    auto input = source.dir->openRead(source.name, {});
+    for (unsigned turn = 0;; turn ^= 1) {
+        const std::size_t size = input->read(buffers[turn]);
+        if (size == 0) break;
+        hasher.update({buffers[turn].data(), size});
+        writer->write({buffers[turn].data(), size});
+    }
+    writer->commit();
+    spool.sha1 = hasher.finalHex();
+    return spool;
 }
 
 // The segment's long page header must name the stanza's PostgreSQL version and system id
@@ -118,10 +154,10 @@ bool alreadyStored(const Target& target, const Source& source, const std::string
 // threads were tried here: on 2 cores the SHA-1 thread already keeps the second core busy, and
 // they cost 10 ms of CPU more per segment than they saved.)
 // Segments are compressed; every file is encrypted with the archive sub-passphrase (spec §7.2).
-void openWriter(Target& target, bool segment, const std::string& path, const storage::WriteOptions& writeOptions,
+void openWriter(Target& target, bool compress, const std::string& path, const storage::WriteOptions& writeOptions,
                 const PushOptions& options) {
     target.chain = std::make_unique<io::FilterChain>();
-    if (segment && options.compressType != compress::CompressType::None)
+    if (compress && options.compressType != compress::CompressType::None)
         target.chain->add(
             compress::makeCompressFilter(options.compressType, options.compressLevel,
                                          {.contentChecksum = true}));
@@ -151,6 +187,23 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
         if (!firstError) firstError = error;
     };
 
+    // A repository that cannot rename (an object store) needs the SHA-1 before the first byte is
+    // written: it is part of the stored name. Instead of hashing the whole file first and then
+    // compressing it, a segment of bounded size is hashed and compressed into memory on a second
+    // thread while the repositories are asked about it (archive.info, an existing copy), so the
+    // network round trips, the hash and the compression overlap. Nothing is written before every
+    // check in prepare() has passed.
+    bool spooling = false;
+    if (segment)
+        for (const Repo& repo : repos) spooling = spooling || !repo.storage->has(storage::Feature::Path);
+    if (spooling) {
+        std::error_code sizeError;
+        const std::uintmax_t size = std::filesystem::file_size(walPath, sizeError);
+        spooling = !sizeError && size <= kSpoolMax;
+    }
+    std::future<Spool> spoolFuture;
+    if (spooling) spoolFuture = std::async(std::launch::async, spoolSegment, walPath, options);
+
     std::vector<Target> targets;
     for (Repo& repo : repos) {
         try {
@@ -163,10 +216,12 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     // The stored name holds the segment's SHA-1, known only after reading it all. Where a copy
     // exists already, or a repository cannot rename, hash first; otherwise hash, compress and write
     // in one pass (the hash on a second thread) into a temporary name, then rename.
-    bool hashFirst = false;
+    bool hashFirst = spooling;
     for (const Target& target : targets)
         hashFirst = hashFirst || target.existing || !target.repo->storage->has(storage::Feature::Path);
-    std::string sha1 = segment && hashFirst ? sha1OfFile(source) : std::string();
+    std::optional<Spool> spool;
+    if (spooling) spool = spoolFuture.get();  // a read failure is thrown here, as sha1OfFile's would be
+    std::string sha1 = spool ? spool->sha1 : segment && hashFirst ? sha1OfFile(source) : std::string();
 
     std::vector<Target*> writing;
     for (Target& target : targets) {
@@ -184,7 +239,7 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
                 writeOptions = {.atomic = false, .syncPath = false};
                 path = target.tempPath;
             }
-            openWriter(target, segment, path, writeOptions, options);
+            openWriter(target, segment && !spool, path, writeOptions, options);
             writing.push_back(&target);
         } catch (const Error& error) {
             recordFailure(&target, *target.repo, error);
@@ -194,21 +249,34 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     if (!writing.empty()) {
         crypto::BackgroundSha1 hasher;
         const bool hashing = segment && sha1.empty();
-        std::vector<std::byte> buffers[2] = {std::vector<std::byte>(io::kDefaultBufferSize),
-                                             std::vector<std::byte>(io::kDefaultBufferSize)};
-        auto input = source.dir->openRead(source.name, {});
-        for (unsigned turn = 0;; turn ^= 1) {
-            const std::size_t size = input->read(buffers[turn]);
-            if (size == 0) break;
-            const io::ByteView chunk(buffers[turn].data(), size);
-            if (hashing) hasher.update(chunk);
+        // Outside the branch: the hash thread reads the last chunk until finalHex() below.
+        std::vector<std::byte> buffers[2];
+        if (spool) {
             for (Target* target : writing) {
-                if (!target->writer) continue;
                 try {
-                    target->writer->write(chunk);
+                    target->writer->write({reinterpret_cast<const std::byte*>(spool->compressed.data()), spool->compressed.size()});
                 } catch (const Error& error) {
                     recordFailure(target, *target->repo, error);
                     closeTarget(*target);
+                }
+            }
+        } else {
+            buffers[0].resize(io::kDefaultBufferSize);
+            buffers[1].resize(io::kDefaultBufferSize);
+            auto input = source.dir->openRead(source.name, {});
+            for (unsigned turn = 0;; turn ^= 1) {
+                const std::size_t size = input->read(buffers[turn]);
+                if (size == 0) break;
+                const io::ByteView chunk(buffers[turn].data(), size);
+                if (hashing) hasher.update(chunk);
+                for (Target* target : writing) {
+                    if (!target->writer) continue;
+                    try {
+                        target->writer->write(chunk);
+                    } catch (const Error& error) {
+                        recordFailure(target, *target->repo, error);
+                        closeTarget(*target);
+                    }
                 }
             }
         }
