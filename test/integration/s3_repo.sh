@@ -153,6 +153,32 @@ assert_contains "$out" "after: HTTP 503"
 assert_eq "$(grep -c 'PUT .* 503 injected' "$T/proxy-$((S3_PORT + 2)).log")" 2
 same_info slow
 
+step "4a. multipart: a reset part is retried; a part that keeps failing aborts the upload (at ${SECONDS}s)"
+# Uncompressed, in 1 MiB parts: a segment is a 16-part upload whose parts go up from a second thread.
+# (The test server answers the abort with 405: it cannot abort uploads; pgark asks all the same.)
+mp_repo() { s3_repo 1 "$1" "${2:-$S3_PORT}"; printf 'repo1-storage-upload-chunk-size=1MiB\n'; }
+# restart_proxy RULE...: the proxy on S3_PORT+2 again, with new rules.
+restart_proxy() {
+  kill "${S3_PROXY_PIDS[-1]}"; wait "${S3_PROXY_PIDS[-1]}" 2>/dev/null || true
+  s3_proxy $((S3_PORT + 2)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" "$@"
+}
+mpseg=$(cd "$T" && ls | grep -E '^[0-9A-F]{24}$' | head -1)  # the copy step 2 made
+[ -n "$mpseg" ] || fail "no segment copy in $T"
+for path in /mp /mpfail; do write_conf "${path#/}" "$(mp_repo $path)"; run "${path#/}" stanza-create >/dev/null; done
+restart_proxy --fail PUT:1:reset:x
+write_conf mpproxy "$(mp_repo /mp $((S3_PORT + 2)))"
+run mpproxy --compress-type=none archive-push "$T/$mpseg" || fail "archive-push in parts through a reset failed"
+assert_eq "$(grep -c 'PUT .*partNumber=.* 200 forwarded' "$T/proxy-$((S3_PORT + 2)).log")" 16
+run mp archive-get "$mpseg" "$T/got-mp" || fail "archive-get of the segment pushed in parts failed"
+cmp -s "$T/$mpseg" "$T/got-mp" || fail "the segment pushed in parts came back different"
+restart_proxy --fail PUT:99:500:InternalError
+write_conf mpfail "$(mp_repo /mpfail $((S3_PORT + 2)))"
+set +e; out=$(run mpfail --compress-type=none archive-push "$T/$mpseg" 2>&1); rc=$?; set -e
+[ $rc -eq 64 ] || fail "archive-push with every part refused: expected exit 64, got $rc: $out"
+assert_contains "$out" "HTTP 500"
+grep -q 'DELETE .*uploadId=.* forwarded' "$T/proxy-$((S3_PORT + 2)).log" || fail "the failed upload was not aborted"
+[ -z "$(find "$S3_DIR/data/pgark/mpfail/archive" -name '0000*_S3rver_object')" ] || fail "a failed upload left an object"
+
 step "4b. a wrong secret: SignatureDoesNotMatch, the secret not printed (at ${SECONDS}s)"
 set +e
 out=$(as_pg env PGBACKREST_REPO1_S3_KEY_SECRET=wrong-secret-4711 "$PGARK" --config="$T/s3.conf" --stanza=main stanza-create 2>&1)

@@ -36,12 +36,19 @@ std::string uriEncode(std::string_view text, bool keepSlash) {
 namespace {
 
 // One share per process: connections, DNS answers and TLS sessions are reused by every handle.
-// pgark's drivers are single-threaded per process (workers are processes), so the share needs no
-// lock callbacks; curl_global_init runs once, before the first handle.
+// Handles may run on several threads at once (an S3 write stream uploads parts from a second
+// thread while another repository's stream is written), so the share is locked, one lock per kind
+// of shared data as libcurl asks; curl_global_init runs once, before the first handle.
+std::mutex shareLocks[CURL_LOCK_DATA_LAST];
+void lockShare(CURL*, curl_lock_data data, curl_lock_access, void*) { shareLocks[data].lock(); }
+void unlockShare(CURL*, curl_lock_data data, void*) { shareLocks[data].unlock(); }
+
 CURLSH* processShare() {
     static CURLSH* share = [] {
         libcurl().curl_global_init(CURL_GLOBAL_DEFAULT);
         CURLSH* created = libcurl().curl_share_init();
+        libcurl().curl_share_setopt(created, CURLSHOPT_LOCKFUNC, lockShare);
+        libcurl().curl_share_setopt(created, CURLSHOPT_UNLOCKFUNC, unlockShare);
         libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
         libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
         libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);

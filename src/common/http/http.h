@@ -7,7 +7,8 @@
 // A transport failure (no connection, reset, timeout, TLS) throws Error: HostConnect or
 // ProtocolTimeout with Retry::Yes when repeating the request may help, Protocol with Retry::No when
 // it cannot (a certificate that does not verify). Any HTTP status, 500 included, is a response,
-// not an exception: what a status means is the caller's business. Not thread-safe.
+// not an exception: what a status means is the caller's business. A transport serves one request
+// at a time; transports on different threads may run at once.
 #pragma once
 
 #include <chrono>

@@ -50,6 +50,7 @@ http::HttpResponse S3Client::send(const S3Call& call) {
             request.headers.emplace_back("content-length", std::to_string(call.body.size()));
         return request;
     };
+    const std::lock_guard lock(sendMutex_);
     return http::performWithRetry(*options_.transport, build, options_.retry, *options_.clock, describe(call));
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,7 +31,8 @@ public:
 
     const S3Options& options() const noexcept { return options_; }
 
-    // Sends `call` with retries; returns the final reply whatever its status.
+    // Sends `call` with retries; returns the final reply whatever its status. Callable from any
+    // thread (a write stream's uploader): requests of one client go one at a time.
     http::HttpResponse send(const S3Call& call);
 
     // "GET /bucket/key?list-type=2": names a request in messages (no credentials in it).
@@ -45,6 +47,7 @@ private:
     std::string encodedPath(const std::string& key) const;
 
     S3Options options_;
+    std::mutex sendMutex_;  // the transport (one curl handle) serves one request at a time
 };
 
 }  // namespace pgark::storage::s3

@@ -2,15 +2,22 @@
 #include "storage/s3/s3_write.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "common/http/xml.h"
 #include "common/log.h"
+#include "common/serial_worker.h"
 #include "storage/s3/s3_auth.h"
 
 namespace pgark::storage::s3 {
 namespace {
 
+// A multipart upload sends each full part from a second thread while the caller fills the next
+// one: the part's hashes (SHA-256 for the signature, MD5 for Content-MD5), its transfer and the
+// server's work on it overlap the compression of what follows. At most one part is in flight, so
+// memory stays at two parts. The upload is started by the first part's task and completed, or
+// aborted, only after the last task has ended.
 class S3WriteStream final : public io::WriteStream {
 public:
     S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name)
@@ -43,13 +50,14 @@ public:
         if (failed_) throwError(ErrorCode::FileWrite, "unable to commit file '{}' after a failed write", name_);
         if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", name_);
         try {
-            if (uploadId_.empty()) {
+            if (parts_ == 0) {
                 S3Call call{.method = "PUT", .key = key_, .headers = {{"content-md5", md5Base64(buffer_)}}, .body = buffer_};
                 addEncryption(call);
                 const http::HttpResponse response = client_->send(call);
                 if (response.status != 200) throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to write file '{}'", name_), call, response);
             } else {
                 if (!buffer_.empty()) uploadPart();
+                uploader_->finish();
                 complete();
             }
         } catch (...) {
@@ -63,7 +71,16 @@ public:
     void abort() noexcept override {
         if (ended_) return;
         ended_ = true;
+        if (uploader_) {
+            // Let a part in flight end first: it could otherwise land after the abort.
+            try {
+                uploader_->finish();
+            } catch (...) {
+                // The failure was (or is being) reported by write() or commit().
+            }
+        }
         buffer_ = std::string();
+        spare_ = std::string();
         if (uploadId_.empty()) return;
         // Best effort: an upload left behind is invisible (no object appears) and a bucket
         // lifecycle rule can reap it; the failure that led here is what the caller must see.
@@ -100,21 +117,32 @@ private:
         if (uploadId_.empty()) throwError(ErrorCode::Format, "S3 started an upload of file '{}' without an upload id", name_);
     }
 
+    // Hands the full buffer to the uploader thread and goes on with the other one, once the part
+    // before (which used it) is up. Rethrows that part's failure.
     void uploadPart() {
+        if (!uploader_) uploader_.emplace();
+        uploader_->waitFor(lastPart_);
+        std::swap(buffer_, spare_);
+        buffer_.clear();
+        const std::size_t number = ++parts_;
+        lastPart_ = uploader_->submit([this, number] { sendPart(number, spare_); });
+    }
+
+    // On the uploader thread; the caller touches neither `body` nor the upload's state meanwhile.
+    void sendPart(std::size_t partNumber, const std::string& body) {
         if (uploadId_.empty()) start();
-        const std::string number = std::to_string(etags_.size() + 1);
+        const std::string number = std::to_string(partNumber);
         const S3Call call{.method = "PUT",
                           .key = key_,
                           .query = {{"partNumber", number}, {"uploadId", uploadId_}},
-                          .headers = {{"content-md5", md5Base64(buffer_)}},
-                          .body = buffer_};
+                          .headers = {{"content-md5", md5Base64(body)}},
+                          .body = body};
         const http::HttpResponse response = client_->send(call);
         if (response.status != 200)
             throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to upload part {} of file '{}'", number, name_), call, response);
         const std::string etag = response.header("etag");
         if (etag.empty()) throwError(ErrorCode::Format, "S3 returned no ETag for part {} of file '{}'", number, name_);
         etags_.push_back(etag);
-        buffer_.clear();
     }
 
     void complete() {
@@ -136,11 +164,15 @@ private:
     std::string key_;
     std::string name_;
     std::size_t chunkSize_;
-    std::string buffer_;
-    std::string uploadId_;             // "" until a multipart upload starts
-    std::vector<std::string> etags_;   // one per uploaded part, in order
+    std::string buffer_;               // the part being filled
+    std::string spare_;                // the part in flight (or the one before), owned by the uploader
+    std::size_t parts_ = 0;            // parts handed to the uploader; 0: commit() is a single PUT
+    std::uint64_t lastPart_ = 0;       // uploader ticket of the last part
+    std::string uploadId_;             // "" until a multipart upload starts (set by the uploader)
+    std::vector<std::string> etags_;   // one per uploaded part, in order (appended by the uploader)
     bool ended_ = false;
     bool failed_ = false;              // a write failed: the upload is gone and commit must fail
+    std::optional<SerialWorker> uploader_;  // last: stopped before the buffers it uses go away
 };
 
 }  // namespace

@@ -217,9 +217,20 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
         f.http->reply(200, initiated).reply(200, "", {{"etag", "\"e1\""}}).reply(400, errorXml("EntityTooSmall", "too small")).reply(204);
         auto stream = s3->openWrite("big", {});
         stream->write(io::asBytes("0123456"));
-        CHECK_THROWS_AS(stream->write(io::asBytes("789")), Error);
+        // Parts go up on the uploader thread: the refusal of part 2 surfaces at the next part or,
+        // here, at commit, which aborts the upload.
+        stream->write(io::asBytes("789"));
+        CHECK(thrown_code([&] { stream->commit(); }) == ErrorCode::FileWrite);
         CHECK(f.http->requests().back().method == "DELETE");
         CHECK(f.http->requests().back().url == "https://s3.example.com/bucket/pgbackrest/big?uploadId=UP1");
+        CHECK(f.http->finished());
+    }
+    SECTION("a part refused while the next is filled: the write after it fails and aborts") {
+        f.http->reply(200, initiated).reply(500, errorXml("InternalError", "no")).reply(500).reply(500).reply(500).reply(500).reply(204);
+        auto stream = s3->openWrite("big", {});
+        stream->write(io::asBytes("01234"));  // part 1 handed over, retried on the uploader thread
+        CHECK(thrown_code([&] { stream->write(io::asBytes("5678901")); }) == ErrorCode::FileWrite);
+        CHECK(f.http->requests().back().method == "DELETE");
         CHECK(thrown_code([&] { stream->commit(); }) == ErrorCode::FileWrite);
         CHECK(f.http->finished());
     }
