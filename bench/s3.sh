@@ -9,7 +9,7 @@
 # Usage: bench/s3.sh [path/to/pgark] [pgbench scale=150] [segments=16] [rounds=1]
 # Environment: CONFIGS="lz4:1 zst:1 lz4:2 zst:2" (compress-type:process-max of the backups),
 #   COUNT=0 skips the request count, BACKUP=0 / PUSH=0 skip a part, PGARK_TEST_PORT picks the ports
-#   (PostgreSQL on it, the S3 server on +3668, the counting proxy on +3669).
+#   (PostgreSQL on it, the S3 server on +3668, the counting proxy on +3669, or the next free pair).
 # Run as root or as a user who can run PostgreSQL; needs node/npm (the S3 server) and python3.
 # Run by hand, not by CI. Scale 150 is about 2.3 GB and takes minutes per backup on a small machine.
 set -euo pipefail
@@ -38,8 +38,10 @@ mkdir -p "$B"/{bin,sock,log,lock,seg,s3}
 cp "$PGARK_BIN" "$B/bin/pgark"
 
 port_used() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$S3_PORT" "$PROXY_PORT"; do
-  ! port_used "$p" || { echo "port $p is in use: set PGARK_TEST_PORT to your own port base" >&2; exit 1; }
+# The first pair of free ports from there, in steps of four as test/integration/lib/s3.sh does.
+for _ in $(seq 1 20); do
+  port_used "$S3_PORT" || port_used "$PROXY_PORT" || break
+  S3_PORT=$((S3_PORT + 4)); PROXY_PORT=$((PROXY_PORT + 4))
 done
 bash "$HERE/test/s3/s3-server.sh" start "$B/s3" "$S3_PORT" bench >&2
 chmod 755 "$B/s3"; chmod 644 "$B/s3/cert.pem"
