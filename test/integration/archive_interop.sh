@@ -4,8 +4,8 @@
 #     pgbackrest's own checksum check accepts pgark's info files (plain and encrypted);
 #  2. a stanza pgbackrest created and filled: pgark reads its info files and `pgark archive-get`
 #     returns the segments byte for byte;
-#  3. zst frames as pgark writes them (with a content checksum pgBackRest does not write) are
-#     read by `pgbackrest archive-get` and by the zstd tool.
+#  3. zst frames as pgark writes them (with a content checksum pgBackRest does not write, several
+#     frames per segment) are read by `pgbackrest archive-get` and by the zstd tool.
 source "$(dirname "$0")/lib/harness.sh"
 command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
 PORT=$PGARK_TEST_PORT
@@ -76,6 +76,8 @@ seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
 stored=$(find "$T/repo-pgark-zst/archive/main/15-1" -name "$seg-*.zst")
 [ -n "$stored" ] || fail "segment $seg was not archived as .zst"
 assert_contains "$(zstd -lv "$stored" 2>&1)" "XXH64"
+# A 16 MiB segment is compressed in 2 MiB pieces on two threads, one frame each.
+assert_contains "$(zstd -lv "$stored" 2>&1)" "# Zstandard Frames: 8"
 zstd -dc "$stored" | cmp -s - "$T/pg/pg_wal/$seg" || fail "zstd -d of pgark's $seg differs"
 pgbr archive-get "$seg" "$T/by-pgbackrest"
 cmp -s "$T/by-pgbackrest" "$T/pg/pg_wal/$seg" || fail "pgbackrest archive-get of pgark's zst $seg differs"

@@ -3,21 +3,24 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <future>
 
 #include <unistd.h>
 
 #include "command/archive/archive_files.h"
 #include "command/stanza/stanza.h"
-#include "common/crypto/background_sha1.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/io/filter.h"
-#include "common/io/memory_stream.h"
+#include "common/io/mapped_file.h"
 #include "common/log.h"
+#include "common/serial_worker.h"
 #include "info/archive_info.h"
 #include "postgres/version.h"
 #include "postgres/wal.h"
@@ -49,36 +52,11 @@ std::string sha1OfFile(Source& source) {
 // A segment hashed and compressed in memory before its stored name is known (see archivePushFile).
 struct Spool {
     std::string sha1;
-    std::string compressed;  // after the compress filter, before any encryption (per repository)
+    std::string compressed;  // as segmentBytes() compresses it, before any encryption (per repository)
 };
 
 // Segments up to this size may be spooled: the default 16 MiB, and up to 64 MiB ones.
 constexpr std::uintmax_t kSpoolMax = 64 * 1024 * 1024;
-
-// Reads the segment once: SHA-1 on a second thread, compression on this one, into memory. Opens the
-// file through its own storage object: it runs beside prepare(), which reads the header.
-Spool spoolSegment(const std::string& walPath, const PushOptions& options) {
-    Source source = openSource(walPath);
-    Spool spool;
-    io::MemoryWriteStream sink(spool.compressed);
-    io::FilterChain chain;
-    if (options.compressType != compress::CompressType::None)
-        chain.add(compress::makeCompressFilter(options.compressType, options.compressLevel, {.contentChecksum = true}));
-    auto writer = chain.writer(sink);
-    crypto::BackgroundSha1 hasher;
-    std::vector<std::byte> buffers[2] = {std::vector<std::byte>(io::kDefaultBufferSize),
-                                         std::vector<std::byte>(io::kDefaultBufferSize)};
-    auto input = source.dir->openRead(source.name, {});
-    for (unsigned turn = 0;; turn ^= 1) {
-        const std::size_t size = input->read(buffers[turn]);
-        if (size == 0) break;
-        hasher.update({buffers[turn].data(), size});
-        writer->write({buffers[turn].data(), size});
-    }
-    writer->commit();
-    spool.sha1 = hasher.finalHex();
-    return spool;
-}
 
 // The segment's long page header must name the stanza's PostgreSQL version and system id
 // (spec §5.2 step 2): a segment from another cluster must never enter this archive.
@@ -150,21 +128,98 @@ bool alreadyStored(const Target& target, const Source& source, const std::string
 }
 
 // zst frames get a content checksum, as lz4 frames always have, so that archive-get can verify
-// the content while decompressing instead of hashing it again (see archive_get.cpp). (zstd's own
-// threads were tried here: on 2 cores the SHA-1 thread already keeps the second core busy, and
-// they cost 10 ms of CPU more per segment than they saved.)
-// Segments are compressed; every file is encrypted with the archive sub-passphrase (spec §7.2).
+// the content while decompressing instead of hashing it again (see archive_get.cpp).
+constexpr compress::CompressOptions kFrameOptions{.contentChecksum = true};
+
+// Every file is encrypted with the archive sub-passphrase (spec §7.2). `compress`: segments
+// written through the chain are compressed by it; segmentBytes() compresses on its own.
 void openWriter(Target& target, bool compress, const std::string& path, const storage::WriteOptions& writeOptions,
                 const PushOptions& options) {
     target.chain = std::make_unique<io::FilterChain>();
     if (compress && options.compressType != compress::CompressType::None)
-        target.chain->add(
-            compress::makeCompressFilter(options.compressType, options.compressLevel,
-                                         {.contentChecksum = true}));
+        target.chain->add(compress::makeCompressFilter(options.compressType, options.compressLevel, kFrameOptions));
     if (!target.cipherPass.empty())
         target.chain->add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, target.cipherPass));
     target.sink = target.repo->storage->openWrite(path, writeOptions);
     target.writer = target.chain->writer(*target.sink);
+}
+
+// The stored bytes of a segment held in memory, handed to `write` in order, and its SHA-1. Two
+// threads share the work: the worker hashes the whole segment (the SHA-1 names the stored file, so
+// it cannot wait) while this thread compresses pieces of kPieceSize from the start and writes them;
+// once hashed, the worker compresses pieces from the same queue. Taking pieces as they come keeps
+// both threads busy however the scheduler treats them. Each lz4 or zst piece is a frame of its own:
+// a stream of several frames is one content to every decoder, pgBackRest 2.45's included. gz, bz2
+// and none stay one piece. (zstd's own worker threads were tried here before: they copy the input
+// into their jobs and cost 10 ms of CPU more per segment than they saved.)
+constexpr std::size_t kPieceSize = 2 * 1024 * 1024;
+
+std::string segmentBytes(io::ByteView segment, const PushOptions& options,
+                         const std::function<void(io::ByteView)>& write) {
+    const compress::CompressType type = options.compressType;
+    if (type == compress::CompressType::None) {
+        crypto::Sha1Hasher hasher;
+        std::string sha1;
+        SerialWorker worker;
+        const std::uint64_t ticket = worker.submit([&] {
+            hasher.update(segment);
+            sha1 = hasher.finalHex();
+        });
+        write(segment);
+        worker.waitFor(ticket);
+        return sha1;
+    }
+
+    const bool pieces = type == compress::CompressType::Lz4 || type == compress::CompressType::Zst;
+    const std::size_t pieceSize = pieces ? kPieceSize : std::max<std::size_t>(segment.size(), 1);
+    const std::size_t count = std::max<std::size_t>((segment.size() + pieceSize - 1) / pieceSize, 1);
+    const auto piece = [&](std::size_t index) {
+        return segment.subspan(index * pieceSize, std::min(pieceSize, segment.size() - index * pieceSize));
+    };
+    std::vector<compress::CompressedBytes> compressed(count);
+    const auto done = std::make_unique<std::atomic<bool>[]>(count);  // compressed[i] is complete
+    std::atomic<std::size_t> next{0};                                  // the next piece to take
+
+    std::string sha1;
+    SerialWorker worker;  // declared after what its task uses: destroyed (joined) first
+    const std::uint64_t ticket = worker.submit([&] {
+        crypto::Sha1Hasher hasher;
+        hasher.update(segment);
+        sha1 = hasher.finalHex();
+        const auto compressor = compress::makeWholeCompressor(type, options.compressLevel, kFrameOptions);
+        for (std::size_t index; (index = next.fetch_add(1)) < count;) {
+            compressed[index] = compressor->compress(piece(index));
+            done[index].store(true, std::memory_order_release);
+        }
+    });
+
+    const auto compressor = compress::makeWholeCompressor(type, options.compressLevel, kFrameOptions);
+    std::size_t written = 0;
+    const auto writeDone = [&] {
+        for (; written < count && done[written].load(std::memory_order_acquire); ++written) {
+            write(compressed[written].view());
+            compressed[written] = {};
+        }
+    };
+    for (std::size_t index; (index = next.fetch_add(1)) < count;) {
+        compressed[index] = compressor->compress(piece(index));
+        done[index].store(true, std::memory_order_release);
+        writeDone();
+    }
+    worker.waitFor(ticket);
+    writeDone();
+    return sha1;
+}
+
+// Hashes and compresses the segment into memory (segmentBytes()). Maps the file itself: it runs
+// beside prepare(), which reads the header.
+Spool spoolSegment(const std::string& walPath, const PushOptions& options) {
+    const io::MappedFile file(walPath);
+    Spool spool;
+    spool.sha1 = segmentBytes(file.view(), options, [&](io::ByteView bytes) {
+        spool.compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    });
+    return spool;
 }
 
 void closeTarget(Target& target) {
@@ -222,6 +277,8 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     std::optional<Spool> spool;
     if (spooling) spool = spoolFuture.get();  // a read failure is thrown here, as sha1OfFile's would be
     std::string sha1 = spool ? spool->sha1 : segment && hashFirst ? sha1OfFile(source) : std::string();
+    // Otherwise the segment is mapped, hashed and compressed in memory (segmentBytes()).
+    const bool mapped = segment && !hashFirst;
 
     std::vector<Target*> writing;
     for (Target& target : targets) {
@@ -239,7 +296,7 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
                 writeOptions = {.atomic = false, .syncPath = false};
                 path = target.tempPath;
             }
-            openWriter(target, segment && !spool, path, writeOptions, options);
+            openWriter(target, segment && !spool && !mapped, path, writeOptions, options);
             writing.push_back(&target);
         } catch (const Error& error) {
             recordFailure(&target, *target.repo, error);
@@ -247,42 +304,28 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     }
 
     if (!writing.empty()) {
-        crypto::BackgroundSha1 hasher;
-        const bool hashing = segment && sha1.empty();
-        // Outside the branch: the hash thread reads the last chunk until finalHex() below.
-        std::vector<std::byte> buffers[2];
-        if (spool) {
+        const auto writeAll = [&](io::ByteView bytes) {
             for (Target* target : writing) {
+                if (!target->writer) continue;
                 try {
-                    target->writer->write({reinterpret_cast<const std::byte*>(spool->compressed.data()), spool->compressed.size()});
+                    target->writer->write(bytes);
                 } catch (const Error& error) {
                     recordFailure(target, *target->repo, error);
                     closeTarget(*target);
                 }
             }
+        };
+        if (spool) {
+            writeAll({reinterpret_cast<const std::byte*>(spool->compressed.data()), spool->compressed.size()});
+        } else if (mapped) {
+            const io::MappedFile file(source.path);
+            sha1 = segmentBytes(file.view(), options, writeAll);
         } else {
-            buffers[0].resize(io::kDefaultBufferSize);
-            buffers[1].resize(io::kDefaultBufferSize);
+            std::vector<std::byte> buffer(io::kDefaultBufferSize);
             auto input = source.dir->openRead(source.name, {});
-            for (unsigned turn = 0;; turn ^= 1) {
-                const std::size_t size = input->read(buffers[turn]);
-                if (size == 0) break;
-                const io::ByteView chunk(buffers[turn].data(), size);
-                if (hashing) hasher.update(chunk);
-                for (Target* target : writing) {
-                    if (!target->writer) continue;
-                    try {
-                        target->writer->write(chunk);
-                    } catch (const Error& error) {
-                        recordFailure(target, *target->repo, error);
-                        closeTarget(*target);
-                    }
-                }
-            }
+            for (std::size_t size; (size = input->read(buffer)) != 0;) writeAll({buffer.data(), size});
         }
-        // Flush and fsync every file while the hash thread finishes the last chunks: the hash is
-        // the longer stage, so the fsync costs no time. A temporary file is durable but has no
-        // final name yet.
+        // Flush and fsync every file; a temporary file is durable but has no final name yet.
         std::vector<Target*> committed;
         for (Target* target : writing) {
             if (!target->writer) continue;
@@ -292,15 +335,6 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
             } catch (const Error& error) {
                 recordFailure(nullptr, *target->repo, error);
                 closeTarget(*target);
-            }
-        }
-        if (hashing) {
-            try {
-                sha1 = hasher.finalHex();
-            } catch (...) {
-                for (Target* target : committed)
-                    if (!target->tempPath.empty()) target->repo->storage->remove(target->tempPath, {});
-                throw;
             }
         }
 

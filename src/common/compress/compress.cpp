@@ -1,7 +1,9 @@
 // Compression type names, extensions, level ranges and the filter factories.
 #include "common/compress/compress.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 #include "common/compress/compress_filters.h"
@@ -74,6 +76,51 @@ std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level, con
         break;
     }
     throwError(ErrorCode::Assert, "unknown compress type {}", static_cast<int>(type));
+}
+
+namespace {
+
+// The codecs other than zst through a fresh filter per input, collected into one allocation.
+class FilterWholeCompressor final : public WholeCompressor {
+public:
+    FilterWholeCompressor(CompressType type, int level, const CompressOptions& options)
+        : type_(type), level_(level), options_(options) {}
+
+    CompressedBytes compress(io::ByteView in) override {
+        const std::unique_ptr<io::Filter> filter = makeCompressFilter(type_, level_, options_);
+        CompressedBytes result;
+        std::size_t capacity = 0;
+        for (bool ended = false; !ended;) {
+            const std::size_t consumed = filter->process(in, out_);
+            in = in.subspan(consumed);
+            ended = in.empty() && filter->flushed();
+            if (!out_.full() && !ended) continue;
+            if (result.size + out_.size() > capacity) {
+                capacity = std::max(capacity * 2, result.size + out_.size());
+                auto grown = std::make_unique_for_overwrite<std::byte[]>(capacity);
+                if (result.size != 0) std::memcpy(grown.get(), result.data.get(), result.size);
+                result.data = std::move(grown);
+            }
+            if (!out_.empty()) std::memcpy(result.data.get() + result.size, out_.view().data(), out_.size());
+            result.size += out_.size();
+            out_.clear();
+        }
+        return result;
+    }
+
+private:
+    CompressType type_;
+    int level_;
+    CompressOptions options_;
+    io::Buffer out_;  // reused between inputs
+};
+
+}  // namespace
+
+std::unique_ptr<WholeCompressor> makeWholeCompressor(CompressType type, int level, const CompressOptions& options) {
+    makeCompressFilter(type, level, options);  // validates type and level, with its errors
+    if (type == CompressType::Zst) return detail::makeZstWholeCompressor(level, options);
+    return std::make_unique<FilterWholeCompressor>(type, level, options);
 }
 
 std::unique_ptr<io::Filter> makeDecompressFilter(CompressType type) {

@@ -40,4 +40,27 @@ struct CompressOptions {
 std::unique_ptr<io::Filter> makeCompressFilter(CompressType type, int level, const CompressOptions& options = {});
 std::unique_ptr<io::Filter> makeDecompressFilter(CompressType type);
 
+// Compressed bytes held in memory. The storage is not zeroed first: a zst bound of several MiB
+// costs page faults only for the part that is written.
+struct CompressedBytes {
+    std::unique_ptr<std::byte[]> data;
+    std::size_t size = 0;
+    io::ByteView view() const noexcept { return {data.get(), size}; }
+};
+
+// Compresses inputs held in memory, each one as a complete stream (one frame, member or stream)
+// as the filter of the type writes it (zst, which then knows the input's size, may choose a
+// smaller window for an input smaller than the filter's window; the frame options are the same).
+// zst compresses in one pass from the input to the
+// result, without the copies through zstd's stream buffers, and reuses its context (and so its
+// tables' memory) from one call to the next. One thread per compressor.
+class WholeCompressor {
+public:
+    virtual ~WholeCompressor() = default;
+    virtual CompressedBytes compress(io::ByteView in) = 0;
+};
+
+// Same types and errors as makeCompressFilter.
+std::unique_ptr<WholeCompressor> makeWholeCompressor(CompressType type, int level, const CompressOptions& options = {});
+
 }  // namespace pgark::compress

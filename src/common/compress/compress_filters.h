@@ -19,6 +19,7 @@ std::unique_ptr<io::Filter> makeLz4Compress(int level);
 std::unique_ptr<io::Filter> makeLz4Decompress();
 std::unique_ptr<io::Filter> makeZstCompress(int level, const CompressOptions& options = {});
 std::unique_ptr<io::Filter> makeZstDecompress();
+std::unique_ptr<WholeCompressor> makeZstWholeCompressor(int level, const CompressOptions& options);
 
 // Error(Decompress) "unexpected end of compressed data (<codec>)": the stream stopped mid-way.
 [[noreturn]] void throwTruncated(std::string_view codec);

@@ -132,11 +132,44 @@ private:
     bool ended_ = false;         // end of input reached between frames
 };
 
+// The same frames as ZstCompress, each made by one call with the whole input and room for the
+// worst case: zstd then compresses straight from the input into the result.
+class ZstWholeCompressor final : public WholeCompressor {
+public:
+    ZstWholeCompressor(int level, const CompressOptions& options) : ctx_(ZSTD_createCCtx(), &ZSTD_freeCCtx) {
+        if (!ctx_) throwCompress(kCodec, "unable to create context");
+        check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, level));
+        check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_checksumFlag, options.contentChecksum ? 1 : 0));
+        check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_contentSizeFlag, 0));
+    }
+
+    CompressedBytes compress(io::ByteView in) override {
+        CompressedBytes result;
+        const std::size_t bound = ZSTD_compressBound(in.size());
+        result.data = std::make_unique_for_overwrite<std::byte[]>(bound);
+        // ZSTD_compress2 keeps the parameters set above and starts a new frame.
+        result.size = check(ZSTD_compress2(ctx_.get(), result.data.get(), bound, in.data(), in.size()));
+        return result;
+    }
+
+private:
+    static std::size_t check(std::size_t result) {
+        if (ZSTD_isError(result)) throwCompress(kCodec, ZSTD_getErrorName(result));
+        return result;
+    }
+
+    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx_;
+};
+
 }  // namespace
 
 std::unique_ptr<io::Filter> makeZstCompress(int level, const CompressOptions& options) {
     return std::make_unique<ZstCompress>(level, options);
 }
 std::unique_ptr<io::Filter> makeZstDecompress() { return std::make_unique<ZstDecompress>(); }
+
+std::unique_ptr<WholeCompressor> makeZstWholeCompressor(int level, const CompressOptions& options) {
+    return std::make_unique<ZstWholeCompressor>(level, options);
+}
 
 }  // namespace pgark::compress::detail
