@@ -172,7 +172,9 @@ void fetch(const Found& found, std::string_view walName, const std::string& dest
     StoredContent content(found);
 
     const std::filesystem::path dest(destPath);
-    auto destDir = storage::makePosixStorage(dest.parent_path().string(), {});
+    // Chunks go to write() as they are: a buffer the size of a chunk makes the stream pass them
+    // through instead of copying them into its own 1 MiB buffer first.
+    auto destDir = storage::makePosixStorage(dest.parent_path().string(), {.bufferSize = kChunkSize});
     const bool segment = postgres::isWalSegmentName(walName);
     // A segment is as long as the cluster's segment size: reserving it up front makes the write
     // several times cheaper on ext4 (see WriteOptions::sizeHint).
