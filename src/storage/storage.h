@@ -55,7 +55,8 @@ struct WriteOptions {
     std::optional<mode_t> mode;          // default: the driver's file mode (0640)
     std::optional<std::int64_t> mtime;   // set the modification time on commit (seconds)
     // Expected final size in bytes, when known. A driver may reserve the space up front (POSIX:
-    // fallocate), which makes writing a large file much cheaper than block-by-block allocation.
+    // fallocate), which makes writing a large file much cheaper than block-by-block allocation;
+    // S3 sends an object of up to 64 MiB so announced with one PUT instead of a multipart upload.
     // Advisory: a wrong hint costs nothing but time; the file ends up exactly as written.
     std::optional<std::uint64_t> sizeHint;
 };

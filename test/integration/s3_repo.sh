@@ -153,31 +153,43 @@ assert_contains "$out" "after: HTTP 503"
 assert_eq "$(grep -c 'PUT .* 503 injected' "$T/proxy-$((S3_PORT + 2)).log")" 2
 same_info slow
 
-step "4a. multipart: a reset part is retried; a part that keeps failing aborts the upload (at ${SECONDS}s)"
-# Uncompressed, in 1 MiB parts: a segment is a 16-part upload whose parts go up from a second thread.
-# (The test server answers the abort with 405: it cannot abort uploads; pgark asks all the same.)
-mp_repo() { s3_repo 1 "$1" "${2:-$S3_PORT}"; printf 'repo1-storage-upload-chunk-size=1MiB\n'; }
-# restart_proxy RULE...: the proxy on S3_PORT+2 again, with new rules.
+step "4a. one PUT for a segment; parts for the rest: a reset is retried, a part that keeps failing aborts (at ${SECONDS}s)"
+# Parts of 64 KiB. (The test server answers an abort with 405, it cannot abort uploads; pgark asks all the same.)
+mp_repo() { s3_repo 1 "$1" "${2:-$S3_PORT}"; printf 'repo1-storage-upload-chunk-size=64KiB\n'; }
+# restart_proxy RULE...: the proxy on S3_PORT+2 again, with new rules and an empty log.
 restart_proxy() {
   kill "${S3_PROXY_PIDS[-1]}"; wait "${S3_PROXY_PIDS[-1]}" 2>/dev/null || true
+  rm -f "$T/proxy-$((S3_PORT + 2)).log"
   s3_proxy $((S3_PORT + 2)) "$S3_DIR/cert.pem" "$S3_DIR/key.pem" "$@"
 }
+plog="$T/proxy-$((S3_PORT + 2)).log"
+for path in /mp /mpfail; do write_conf "${path#/}" "$(mp_repo $path)"; run "${path#/}" stanza-create >/dev/null; done
+write_conf mpproxy "$(mp_repo /mp $((S3_PORT + 2)))"
+write_conf mpfail "$(mp_repo /mpfail $((S3_PORT + 2)))"
+# A segment is compressed in memory before its name is known, so its size is too: one PUT.
 mpseg=$(cd "$T" && ls | grep -E '^[0-9A-F]{24}$' | head -1)  # the copy step 2 made
 [ -n "$mpseg" ] || fail "no segment copy in $T"
-for path in /mp /mpfail; do write_conf "${path#/}" "$(mp_repo $path)"; run "${path#/}" stanza-create >/dev/null; done
 restart_proxy --fail PUT:1:reset:x
-write_conf mpproxy "$(mp_repo /mp $((S3_PORT + 2)))"
-run mpproxy --compress-type=none archive-push "$T/$mpseg" || fail "archive-push in parts through a reset failed"
-assert_eq "$(grep -c 'PUT .*partNumber=.* 200 forwarded' "$T/proxy-$((S3_PORT + 2)).log")" 16
-run mp archive-get "$mpseg" "$T/got-mp" || fail "archive-get of the segment pushed in parts failed"
-cmp -s "$T/$mpseg" "$T/got-mp" || fail "the segment pushed in parts came back different"
+run mpproxy --compress-type=none archive-push "$T/$mpseg" || fail "archive-push through a reset failed"
+assert_eq "$(grep -c "^PUT .*/$mpseg-[0-9a-f]* 200 forwarded" "$plog")" 1
+assert_eq "$(grep -c 'reset injected' "$plog")" 1
+! grep -q partNumber "$plog" || fail "the segment went up in parts: $(grep partNumber "$plog" | head -3)"
+run mp archive-get "$mpseg" "$T/got-mp" || fail "archive-get of the segment failed"
+cmp -s "$T/$mpseg" "$T/got-mp" || fail "the segment came back different"
+# A file of unknown size (a history file, stored as it is) goes up in parts from a second thread.
+mkdir -p "$T/hist"; head -c 1048576 /dev/urandom >"$T/hist/0000000A.history"; chown -R "$PG_OWNER" "$T/hist"
+restart_proxy --fail PUT:1:reset:x
+run mpproxy archive-push "$T/hist/0000000A.history" || fail "archive-push in parts through a reset failed"
+assert_eq "$(grep -c 'PUT .*0000000A.history?partNumber=.* 200 forwarded' "$plog")" 16
+assert_eq "$(grep -c 'reset injected' "$plog")" 1
+run mp archive-get 0000000A.history "$T/got-hist" || fail "archive-get of the file pushed in parts failed"
+cmp -s "$T/hist/0000000A.history" "$T/got-hist" || fail "the file pushed in parts came back different"
 restart_proxy --fail PUT:99:500:InternalError
-write_conf mpfail "$(mp_repo /mpfail $((S3_PORT + 2)))"
-set +e; out=$(run mpfail --compress-type=none archive-push "$T/$mpseg" 2>&1); rc=$?; set -e
+set +e; out=$(run mpfail archive-push "$T/hist/0000000A.history" 2>&1); rc=$?; set -e
 [ $rc -eq 64 ] || fail "archive-push with every part refused: expected exit 64, got $rc: $out"
 assert_contains "$out" "HTTP 500"
-grep -q 'DELETE .*uploadId=.* forwarded' "$T/proxy-$((S3_PORT + 2)).log" || fail "the failed upload was not aborted"
-[ -z "$(find "$S3_DIR/data/pgark/mpfail/archive" -name '0000*_S3rver_object')" ] || fail "a failed upload left an object"
+grep -q 'DELETE .*0000000A.history?uploadId=.* forwarded' "$plog" || fail "the failed upload was not aborted"
+[ -z "$(find "$S3_DIR/data/pgark/mpfail/archive" -name '0000000A*')" ] || fail "a failed upload left an object"
 
 step "4b. a wrong secret: SignatureDoesNotMatch, the secret not printed (at ${SECONDS}s)"
 set +e

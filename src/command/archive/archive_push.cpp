@@ -290,6 +290,9 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
                 path = fmt::format("{}/{}", target.dir, source.name);
             } else if (hashFirst) {
                 path = fmt::format("{}/{}", target.dir, storedSegmentName(source.name, sha1, options.compressType));
+                // The size is known: an object store sends it in one request (before encryption,
+                // which adds a few bytes the driver allows for).
+                if (spool) writeOptions.sizeHint = spool->compressed.size();
             } else {
                 // Unique per process so that two pushes of one segment never share a temporary file.
                 target.tempPath = fmt::format("{}/{}.{}{}", target.dir, source.name, getpid(), storage::kTempFileSuffix);

@@ -13,6 +13,14 @@
 namespace pgark::storage::s3 {
 namespace {
 
+// An object whose size the caller knows up front (a WAL segment compressed in memory) and that is
+// at most this big goes up in one PUT whatever the chunk size: one request instead of starting an
+// upload, sending parts and completing it, and the server writes the object once (completing an
+// upload makes it copy the parts). The slack covers a hint taken before encryption (at most 32
+// bytes more); a hint that is still short only means parts of the hinted size.
+constexpr std::uint64_t kOnePutMax = 64 * 1024 * 1024;
+constexpr std::size_t kHintSlack = 64 * 1024;
+
 // A multipart upload sends each full part from a second thread while the caller fills the next
 // one: the part's hashes (SHA-256 for the signature, MD5 for Content-MD5), its transfer and the
 // server's work on it overlap the compression of what follows. At most one part is in flight, so
@@ -20,9 +28,12 @@ namespace {
 // aborted, only after the last task has ended.
 class S3WriteStream final : public io::WriteStream {
 public:
-    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name)
+    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, std::optional<std::uint64_t> sizeHint)
         : client_(std::move(client)), key_(std::move(key)), name_(std::move(name)),
-          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)) {}
+          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)) {
+        if (sizeHint && *sizeHint <= kOnePutMax)
+            chunkSize_ = std::max<std::size_t>(chunkSize_, static_cast<std::size_t>(*sizeHint) + kHintSlack);
+    }
     ~S3WriteStream() override { abort(); }
     S3WriteStream(const S3WriteStream&) = delete;
     S3WriteStream& operator=(const S3WriteStream&) = delete;
@@ -177,8 +188,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name) {
-    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name));
+std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name,
+                                                   std::optional<std::uint64_t> sizeHint) {
+    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name), sizeHint);
 }
 
 }  // namespace pgark::storage::s3

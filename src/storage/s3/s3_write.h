@@ -4,7 +4,9 @@
 // ever becomes visible under its key. Internal to storage/s3.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/io/stream.h"
@@ -13,6 +15,8 @@
 namespace pgark::storage::s3 {
 
 // `key` is the object key, `name` the path for messages (Storage::describe).
-std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name);
+// `sizeHint`: the object's size when the caller knows it up front (WriteOptions::sizeHint).
+std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name,
+                                                   std::optional<std::uint64_t> sizeHint = std::nullopt);
 
 }  // namespace pgark::storage::s3

@@ -208,6 +208,16 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
               "<Part><PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag></Part>"
               "<Part><PartNumber>3</PartNumber><ETag>&quot;e3&quot;</ETag></Part></CompleteMultipartUpload>");
     }
+    SECTION("a file whose size is announced is one PUT, even above the chunk size") {
+        f.http->reply(200);
+        auto stream = s3->openWrite("seg", {.sizeHint = 8});
+        stream->write(io::asBytes("01234"));
+        stream->write(io::asBytes("56789"));  // two bytes more than announced: still one PUT
+        stream->commit();
+        REQUIRE(f.http->requests().size() == 1);
+        CHECK(f.http->requests()[0].method == "PUT");
+        CHECK(f.http->requests()[0].body == "0123456789");
+    }
     SECTION("a file of exactly one chunk is one PUT") {
         f.http->reply(200);
         storage::writeText(*s3, "four", "0123", {});
