@@ -4,7 +4,8 @@
 # repo1-storage-ca-file, SigV4 checked) with the same repository settings for both tools:
 #   - milliseconds per archive-push of a 16 MiB WAL segment (lz4 and zst);
 #   - seconds per full online backup of a pgbench database (lz4 and zst, process-max 1 and 2);
-#   - the pgark/pgBackRest ratios (lower is better), and how many HTTP requests and TLS connections
+#   - the pgark/pgBackRest ratios (lower is better), the S3 server's CPU time during each tool's
+#     run (on a small machine the server bounds both), and how many HTTP requests and TLS connections
 #     each tool makes per push and per backup (counted once, untimed, through test/s3/fault-proxy.py).
 # Usage: bench/s3.sh [path/to/pgark] [pgbench scale=150] [segments=16] [rounds=1]
 # Environment: CONFIGS="lz4:1 zst:1 lz4:2 zst:2" (compress-type:process-max of the backups),
@@ -102,9 +103,13 @@ CONF
 tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
 run() { local tool=$1; shift; as_pg "$(tool_bin "$tool")" --config="$B/$tool.conf" --stanza=bench "$@"; }
 now() { date +%s%3N; }
+# CPU milliseconds the S3 server (one node process) has used so far: what a tool costs the server.
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$(cat "$B/s3/s3.pid")/stat"; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-row() { # row LABEL PGBACKREST_MS PGARK_MS DIVISOR
-  printf '%-26s %14.2f %14.2f %8.2f\n' "$1" "$(echo "$2/$4" | bc -l)" "$(echo "$3/$4" | bc -l)" "$(echo "$3/$2" | bc -l)"
+row() { # row LABEL PGBACKREST_MS PGARK_MS DIVISOR [SERVER_PGBACKREST SERVER_PGARK]
+  printf '%-26s %14.2f %14.2f %8.2f' "$1" "$(echo "$2/$4" | bc -l)" "$(echo "$3/$4" | bc -l)" "$(echo "$3/$2" | bc -l)"
+  [ $# -lt 6 ] || printf ' %9.2f %9.2f' "$(echo "$5/$4" | bc -l)" "$(echo "$6/$4" | bc -l)"
+  echo
 }
 
 # pushes TOOL: archive-push every segment from one shell running as the cluster owner (as
@@ -149,7 +154,7 @@ if [ "${COUNT:-1}" = 1 ]; then
 fi
 
 # --- archive-push ---
-declare -A PUSH FULL
+declare -A PUSH FULL SRV
 if [ "${PUSH:-1}" = 1 ]; then
   for compress in lz4 zst; do
     for round in $(seq 1 "$ROUNDS"); do
@@ -157,7 +162,9 @@ if [ "${PUSH:-1}" = 1 ]; then
         conf "$tool" "push-$tool" "$compress" 1
         run "$tool" stanza-create >/dev/null
         sync
+        c0=$(server_cpu)
         PUSH[$tool-$compress]+="$(($(pushes "$tool") * 1000 / count)) "
+        SRV[$tool-$compress]+="$(( ($(server_cpu) - c0) * 1000 / count)) "
         rm -rf "$BUCKET_DIR/push-$tool"
       done
     done
@@ -173,10 +180,11 @@ if [ "${BACKUP:-1}" = 1 ]; then
         conf "$tool" "backup-$tool" "$compress" "$pmax"
         run "$tool" stanza-create >/dev/null
         sync
-        t0=$(now)
+        t0=$(now); c0=$(server_cpu)
         run "$tool" --type=full backup
-        t1=$(now)
+        t1=$(now); c1=$(server_cpu)
         FULL[$tool-$cfg]+="$((t1 - t0)) "
+        SRV[$tool-$cfg]+="$((c1 - c0)) "
         rm -rf "$BUCKET_DIR/backup-$tool"
       done
     done
@@ -186,16 +194,19 @@ fi
 echo
 echo "S3 repository on a local HTTPS server (s3rver), scale $SCALE ($size), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${PUSH:-1}" = 1 ]; then
-  printf '\n%-26s %14s %14s %8s\n' "per 16 MiB segment" "pgBackRest ms" "pgark ms" "ratio"
+  printf '\n%-26s %14s %14s %8s %19s\n' "per 16 MiB segment" "pgBackRest ms" "pgark ms" "ratio" "server CPU ms (b/a)"
   for compress in lz4 zst; do
-    row "archive-push $compress" "$(echo "${PUSH[pgbackrest-$compress]}" | median)" "$(echo "${PUSH[pgark-$compress]}" | median)" 1000
+    row "archive-push $compress" "$(echo "${PUSH[pgbackrest-$compress]}" | median)" "$(echo "${PUSH[pgark-$compress]}" | median)" 1000 \
+      "$(echo "${SRV[pgbackrest-$compress]}" | median)" "$(echo "${SRV[pgark-$compress]}" | median)"
   done
 fi
 if [ "${BACKUP:-1}" = 1 ]; then
-  printf '\n%-26s %14s %14s %8s\n' "full backup ($size)" "pgBackRest s" "pgark s" "ratio"
+  printf '\n%-26s %14s %14s %8s %19s\n' "full backup ($size)" "pgBackRest s" "pgark s" "ratio" "server CPU s (b/a)"
   for cfg in $CONFIGS; do
-    row "${cfg%:*} process-max=${cfg#*:}" "$(echo "${FULL[pgbackrest-$cfg]}" | median)" "$(echo "${FULL[pgark-$cfg]}" | median)" 1000
+    row "${cfg%:*} process-max=${cfg#*:}" "$(echo "${FULL[pgbackrest-$cfg]}" | median)" "$(echo "${FULL[pgark-$cfg]}" | median)" 1000 \
+      "$(echo "${SRV[pgbackrest-$cfg]}" | median)" "$(echo "${SRV[pgark-$cfg]}" | median)"
   done
 fi
-echo "($count segments per push round, median of $ROUNDS rounds; ratio = pgark / pgBackRest, lower is better)"
+echo "($count segments per push round, median of $ROUNDS rounds; ratio = pgark / pgBackRest, lower is better;"
+echo " server CPU = user+sys time of the S3 server's process during the run, pgBackRest's / pgark's)"
 if [ -f "$B/counts.txt" ]; then echo; echo "HTTP requests and TLS connections (counted through a proxy, untimed):"; cat "$B/counts.txt"; fi
