@@ -31,8 +31,10 @@ public:
     S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, std::optional<std::uint64_t> sizeHint)
         : client_(std::move(client)), key_(std::move(key)), name_(std::move(name)),
           chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)) {
-        if (sizeHint && *sizeHint <= kOnePutMax)
+        if (sizeHint && *sizeHint <= kOnePutMax) {
             chunkSize_ = std::max<std::size_t>(chunkSize_, static_cast<std::size_t>(*sizeHint) + kHintSlack);
+            buffer_.reserve(chunkSize_);  // the size is known: no doubling of the buffer on the way
+        }
     }
     ~S3WriteStream() override { abort(); }
     S3WriteStream(const S3WriteStream&) = delete;
