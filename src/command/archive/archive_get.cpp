@@ -9,6 +9,7 @@
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
+#include "common/io/decoded_source.h"
 #include "common/io/filter.h"
 #include "common/log.h"
 #include "common/serial_worker.h"
@@ -71,70 +72,17 @@ std::optional<Found> findInRepo(std::string_view walName, Repo& repo, const GetO
 
 constexpr std::size_t kChunkSize = 256 * 1024;  // bytes per buffer of a get (see fetch())
 
-// The stored file's content, decrypted and decompressed straight into the caller's buffers: the
-// decompressor writes into them itself, so no byte is copied between filters on the way.
-class StoredContent {
-public:
-    explicit StoredContent(const Found& found) {
-        if (!found.cipherPass.empty())
-            decrypt_.add(crypto::makeCipherFilter(crypto::CipherMode::Decrypt, found.cipherPass));
-        file_ = found.repo->storage->openRead(found.path, {});
-        source_ = decrypt_.empty() ? std::move(file_) : decrypt_.reader(*file_);
-        if (found.compressType != compress::CompressType::None)
-            decompress_ = compress::makeDecompressFilter(found.compressType);
-    }
-
-    // Appends to `out` until it is full or the content ends; false once it has ended.
-    bool fill(io::Buffer& out) {
-        while (!ended_ && !out.full()) {
-            if (!decompress_) {
-                const std::size_t n = source_->read(out.tail());
-                if (n == 0) ended_ = true;
-                out.grow(n);
-                continue;
-            }
-            if (pos_ == input_.size() && !sourceEnded_) {
-                input_.clear();
-                pos_ = 0;
-                const std::size_t n = source_->read(input_.tail());
-                input_.grow(n);
-                sourceEnded_ = n == 0;
-            }
-            if (pos_ == input_.size() && decompress_->flushed()) {  // implies sourceEnded_
-                ended_ = true;
-                break;
-            }
-            // An empty input after the source ended asks the filter to finish (and to refuse a
-            // truncated stream).
-            const std::size_t before = out.size();
-            const std::size_t consumed = decompress_->process(input_.view().subspan(pos_), out);
-            if (consumed == 0 && out.size() == before && !out.full() &&
-                !(pos_ == input_.size() && decompress_->flushed()))
-                throwError(ErrorCode::Assert, "filter '{}' made no progress", io::filterTypeName(decompress_->type()));
-            pos_ += consumed;
-        }
-        return !ended_ || !out.empty();
-    }
-
-    // See io::Filter::contentChecksummed(); false for a file stored uncompressed.
-    bool contentChecksummed() const noexcept { return decompress_ && decompress_->contentChecksummed(); }
-
-private:
-    io::FilterChain decrypt_;
-    std::unique_ptr<io::ReadStream> file_;
-    std::unique_ptr<io::ReadStream> source_;       // the file, or decrypt_ reading it
-    std::unique_ptr<io::Filter> decompress_;       // null: stored uncompressed
-    io::Buffer input_{kChunkSize};                 // stored bytes read, consumed up to pos_
-    std::size_t pos_ = 0;
-    bool sourceEnded_ = false;
-    bool ended_ = false;
-};
+// The stored file's content, decrypted and decompressed straight into the caller's buffers.
+std::unique_ptr<io::DecodedSource> openStored(const Found& found) {
+    return std::make_unique<io::DecodedSource>(found.repo->storage->openRead(found.path, {}), found.cipherPass,
+                                               found.compressType, kChunkSize);
+}
 
 std::string sha1OfStored(const Found& found) {
-    StoredContent content(found);
+    const auto content = openStored(found);
     crypto::Sha1Hasher hasher;
     io::Buffer chunk(kChunkSize);
-    while (content.fill(chunk)) {
+    while (content->fill(chunk)) {
         hasher.update(chunk.view());
         chunk.clear();
     }
@@ -169,7 +117,7 @@ bool wholeSegmentOf(io::ByteView head, std::uint64_t size, std::string_view walN
 //   doubt (a frame without checksum, a header that does not match) falls back to the SHA-1.
 // Threads share the work: this one decodes chunk n+1 while workers hash and write chunk n.
 void fetch(const Found& found, std::string_view walName, const std::string& destPath, const GetOptions& options) {
-    StoredContent content(found);
+    const auto content = openStored(found);
 
     const std::filesystem::path dest(destPath);
     // Chunks go to write() as they are: a buffer the size of a chunk makes the stream pass them
@@ -209,13 +157,13 @@ void fetch(const Found& found, std::string_view walName, const std::string& dest
             hashWorker.waitFor(hashed[n]);
             writeWorker.waitFor(written[n]);
             chunk.clear();
-            if (!content.fill(chunk)) break;
+            if (!content->fill(chunk)) break;
             const io::ByteView bytes = chunk.view();
             if (size == 0) {
                 // The first chunk holds the first frame's header: decide whether to hash at all.
                 head.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(
                                                                std::min(bytes.size(), postgres::kWalHeaderReadSize)));
-                if (segment && content.contentChecksummed()) hashing = false;
+                if (segment && content->contentChecksummed()) hashing = false;
             }
             size += bytes.size();
             if (hashing) hashed[n] = hashWorker.submit([&hasher, bytes] { hasher.update(bytes); });
@@ -228,7 +176,7 @@ void fetch(const Found& found, std::string_view walName, const std::string& dest
         std::string sha1;
         if (hashing)
             sha1 = hasher.finalHex();
-        else if (!content.contentChecksummed() || !wholeSegmentOf(head, size, walName, options))
+        else if (!content->contentChecksummed() || !wholeSegmentOf(head, size, walName, options))
             sha1 = sha1OfStored(found);  // a later frame had no checksum, or the header is not this segment's
         if (!sha1.empty() && sha1 != found.sha1) {
             output->abort();

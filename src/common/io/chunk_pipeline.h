@@ -1,0 +1,41 @@
+// pipeChunks: moves a stream of bytes through a ring of reusable, page-aligned chunk buffers so
+// that three stages of one file run at once: the caller's thread produces chunk n+1 (decompresses,
+// reads) while one thread takes the SHA-1 and size of chunk n and another writes it. Restore uses
+// it for each file it writes (and, without a sink, to hash a file --delta may keep). The chunks are
+// allocated once per thread and reused, so a file costs no allocation and no page faults; a file
+// that fits in one chunk is handled on the caller's thread alone, without starting any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/io/buffer.h"
+#include "common/io/stream.h"
+
+namespace pgark::io {
+
+struct ChunkPipelineOptions {
+    std::size_t chunkSize = 1024 * 1024;  // bytes per chunk, a multiple of 4096 (O_DIRECT writes whole chunks)
+    std::size_t chunks = 4;               // chunks in the ring: how far decoding may run ahead
+    // Throw Error(Checksum) as soon as more bytes than this came, before they are written: a
+    // damaged stream that decompresses to far more must not fill the disk first.
+    std::optional<std::uint64_t> limit;
+};
+
+struct ChunkPipelineResult {
+    std::uint64_t size = 0;  // bytes produced
+    std::string sha1;        // of those bytes, 40 lowercase hex
+};
+
+// `fill` appends to the buffer until it is full or the stream ended, and returns false once it
+// has ended and appended nothing (DecodedSource::fill). `sink` (may be null: only hash) is
+// written in order from one other thread, never concurrently, and is neither committed nor
+// aborted here. The first failure of any stage (fill, hash, write) is rethrown here once every
+// thread has stopped; no stage touches a chunk after this returns or throws.
+ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteStream* sink,
+                               const ChunkPipelineOptions& options = {});
+
+}  // namespace pgark::io

@@ -1,0 +1,145 @@
+// pipeChunks: every byte arrives in order with the right SHA-1 and size whatever the stream and
+// fill sizes (empty, one chunk, exact multiples, odd tails, fills that stop short), and a failure
+// in any stage (fill, write, the size limit) comes back to the caller as that Error, never a hang.
+#include "common/io/chunk_pipeline.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+
+#include "common/error.h"
+#include "unit/common/io/test_streams.h"
+
+using namespace pgark;
+using pgark::test::referenceSha1;
+using pgark::test::StringWriteStream;
+
+namespace {
+
+constexpr std::size_t kChunk = 8192;
+
+std::string patternText(std::size_t size) {
+    std::string text(size, '\0');
+    std::uint32_t state = 2463534242u;
+    for (char& c : text) {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        c = static_cast<char>(state >> 24);
+    }
+    return text;
+}
+
+// A fill that appends at most `step` bytes per call (0: until the chunk is full), as a reader
+// that returns short reads would.
+std::function<bool(io::Buffer&)> filler(const std::string& data, std::size_t& pos, std::size_t step) {
+    return [&data, &pos, step](io::Buffer& chunk) {
+        const std::size_t room = step == 0 ? chunk.remaining() : std::min(step, chunk.remaining());
+        const std::size_t n = std::min(room, data.size() - pos);
+        chunk.append(io::asBytes(std::string_view(data).substr(pos, n)));
+        pos += n;
+        return n != 0;
+    };
+}
+
+template <class F>
+Error thrown(F&& call) {
+    try {
+        call();
+    } catch (const Error& error) {
+        return error;
+    }
+    FAIL("no Error thrown");
+    throw std::logic_error("unreachable");
+}
+
+// Fails its nth write, as a full disk would.
+class FailingSink final : public io::WriteStream {
+public:
+    explicit FailingSink(unsigned failAt) : failAt_(failAt) {}
+    void write(io::ByteView) override {
+        if (++writes == failAt_) throw Error(ErrorCode::FileWrite, "unable to write file 'dest': No space left on device");
+    }
+    void commit() override {}
+    void abort() noexcept override {}
+    std::atomic<unsigned> writes = 0;
+
+private:
+    unsigned failAt_;
+};
+
+}  // namespace
+
+TEST_CASE("pipeChunks delivers every byte in order with its SHA-1 and size", "[unit][io]") {
+    const std::size_t size = GENERATE(0, 1, kChunk - 1, kChunk, kChunk + 1, 2 * kChunk, 7 * kChunk + 4097, 40 * kChunk + 3);
+    const std::size_t step = GENERATE(0, 1000, 4096, 12289);
+    const std::size_t chunks = GENERATE(2, 4);
+    INFO("size " << size << " fill step " << step << " chunks " << chunks);
+    const std::string data = patternText(size);
+
+    std::size_t pos = 0;
+    StringWriteStream sink;
+    const io::ChunkPipelineResult result =
+        io::pipeChunks(filler(data, pos, step), &sink, {.chunkSize = kChunk, .chunks = chunks, .limit = size});
+    CHECK(result.size == size);
+    CHECK(result.sha1 == referenceSha1(data));
+    CHECK(sink.data() == data);
+    // The pipeline neither commits nor aborts: the caller decides after checking the result.
+    CHECK_FALSE(sink.committed);
+    CHECK(sink.aborts == 0);
+
+    // Without a sink it only hashes.
+    pos = 0;
+    const io::ChunkPipelineResult hashed = io::pipeChunks(filler(data, pos, step), nullptr, {.chunkSize = kChunk});
+    CHECK(hashed.size == size);
+    CHECK(hashed.sha1 == result.sha1);
+}
+
+TEST_CASE("pipeChunks passes a write failure back to the caller without hanging", "[unit][io]") {
+    const unsigned failAt = GENERATE(1U, 2U, 3U, 9U);
+    INFO("failing write " << failAt);
+    const std::string data = patternText(30 * kChunk + 5);
+    std::size_t pos = 0;
+    FailingSink sink(failAt);
+    const Error error = thrown([&] { (void)io::pipeChunks(filler(data, pos, 0), &sink, {.chunkSize = kChunk}); });
+    CHECK(error.code() == ErrorCode::FileWrite);
+    CHECK(std::string(error.message()).find("'dest'") != std::string::npos);
+    // Nothing is written after the failure, and decoding stops soon after it (the ring's depth).
+    CHECK(sink.writes == failAt);
+    CHECK(pos <= (failAt + 6) * kChunk);
+}
+
+TEST_CASE("pipeChunks passes a failure of the producer back, and the writes stop", "[unit][io]") {
+    const std::string data = patternText(20 * kChunk);
+    std::size_t pos = 0;
+    unsigned fills = 0;
+    StringWriteStream sink;
+    const auto fill = [&](io::Buffer& chunk) {
+        if (++fills == 5) throw Error(ErrorCode::Format, "corrupt lz4 frame in 'repo/file.lz4'");
+        return filler(data, pos, 0)(chunk);
+    };
+    const Error error = thrown([&] { (void)io::pipeChunks(fill, &sink, {.chunkSize = kChunk}); });
+    CHECK(error.code() == ErrorCode::Format);
+    CHECK(sink.data() == data.substr(0, sink.data().size()));
+    CHECK(sink.data().size() <= 4 * kChunk);
+}
+
+TEST_CASE("pipeChunks stops at the size limit before writing past it", "[unit][io]") {
+    const std::size_t size = GENERATE(100, 5 * kChunk + 1);
+    INFO("size " << size);
+    const std::string data = patternText(size);
+    std::size_t pos = 0;
+    StringWriteStream sink;
+    const Error error =
+        thrown([&] { (void)io::pipeChunks(filler(data, pos, 0), &sink, {.chunkSize = kChunk, .limit = size - 1}); });
+    CHECK(error.code() == ErrorCode::Checksum);
+    CHECK(sink.data().size() <= size - 1);
+}
+
+TEST_CASE("pipeChunks refuses a chunk size O_DIRECT cannot write", "[unit][io]") {
+    std::size_t pos = 0;
+    const std::string data = "x";
+    CHECK(thrown([&] { (void)io::pipeChunks(filler(data, pos, 0), nullptr, {.chunkSize = 1000}); }).code() ==
+          ErrorCode::Assert);
+}
