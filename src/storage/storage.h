@@ -45,6 +45,12 @@ struct ReadOptions {
     bool ignoreMissing = false;            // true: openRead returns nullptr for a missing file
     std::uint64_t offset = 0;              // bytes to skip
     std::optional<std::uint64_t> limit;    // bytes to read at most
+    // Read a file that is mostly not in the page cache around it (POSIX: O_DIRECT), as restore
+    // --delta reads the files it may keep: filling the cache costs more than the read itself on
+    // this kind of machine, and the bytes are read once. A cached file is read from the cache.
+    // Reads of page-aligned memory in whole pages are direct; other reads go through the cache.
+    // Advisory: a driver or file system without it reads as usual.
+    bool direct = false;
 };
 
 struct WriteOptions {
@@ -59,6 +65,12 @@ struct WriteOptions {
     // S3 sends an object of up to 64 MiB so announced with one PUT instead of a multipart upload.
     // Advisory: a wrong hint costs nothing but time; the file ends up exactly as written.
     std::optional<std::uint64_t> sizeHint;
+    // Bypass the page cache (POSIX: O_DIRECT) for a large file written once and not read back
+    // soon, as a restore writes. Copying into the page cache and writing it back later costs
+    // more than the disk write itself on this kind of machine (see bench/README.md). Writes of
+    // page-aligned memory in whole pages go straight to the device; anything else is staged in
+    // an aligned buffer. Advisory: a driver or file system without it writes as usual.
+    bool direct = false;
 };
 
 struct ListOptions {

@@ -8,11 +8,14 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -108,7 +111,9 @@ public:
         if (want == 0) return 0;
 
         std::size_t n;
-        if (bufferPos_ < bufferEnd_) {
+        if (direct_ && bufferPos_ == bufferEnd_ && aligned(out)) {
+            n = readDirect(out, want);
+        } else if (bufferPos_ < bufferEnd_) {
             n = std::min(want, bufferEnd_ - bufferPos_);
             std::memcpy(out.data(), buffer_.get() + bufferPos_, n);
             bufferPos_ += n;
@@ -130,12 +135,37 @@ public:
         return n;
     }
 
+    void setDirect() noexcept { direct_ = true; }
+
 private:
+    static constexpr std::size_t kDirectBlock = 4096;  // alignment of O_DIRECT reads
+
+    static bool aligned(io::MutableByteView out) noexcept {
+        return reinterpret_cast<std::uintptr_t>(out.data()) % kDirectBlock == 0 && out.size() % kDirectBlock == 0;
+    }
+
+    // An O_DIRECT read of `want` bytes rounded up to whole blocks (out has room for them: it is
+    // whole blocks), of which `want` count (more is read only at the limit, the last read).
+    std::size_t readDirect(io::MutableByteView out, std::size_t want) {
+        const std::size_t blocks = (want + kDirectBlock - 1) / kDirectBlock * kDirectBlock;
+        return std::min(readSome(out.data(), blocks), want);
+    }
+
     std::size_t readSome(std::byte* into, std::size_t size) {
         for (;;) {
             const ssize_t n = ::read(fd_, into, size);
             if (n >= 0) return static_cast<std::size_t>(n);
-            if (errno != EINTR) throwSys(ErrorCode::FileRead, errno, fmt::format("unable to read file '{}'", path_));
+            if (errno == EINTR) continue;
+            // O_DIRECT refused (unaligned memory, or a file system that wants other alignment):
+            // the rest is read through the cache. The offset is where it was.
+            if (errno == EINVAL && direct_) {
+                const int flags = ::fcntl(fd_, F_GETFL);
+                if (flags != -1 && ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) == 0) {
+                    direct_ = false;
+                    continue;
+                }
+            }
+            throwSys(ErrorCode::FileRead, errno, fmt::format("unable to read file '{}'", path_));
         }
     }
 
@@ -146,22 +176,48 @@ private:
     std::unique_ptr<std::byte[]> buffer_;     // allocated on the first small read
     std::size_t bufferPos_ = 0;
     std::size_t bufferEnd_ = 0;
+    bool direct_ = false;  // O_DIRECT is set on fd_
 };
+
+// Whether most of `length` bytes from `offset` of the open file are in the page cache. Linux 6.5+
+// (cachestat, the same number on every architecture); older kernels answer ENOSYS, and the file
+// is then taken as cached.
+bool mostlyCached(int fd, std::uint64_t offset, std::uint64_t length) {
+    constexpr long kCachestat = 451;  // __NR_cachestat, missing from older headers
+    struct {
+        std::uint64_t off, len;
+    } range{offset, length};
+    struct {
+        std::uint64_t nrCache, nrDirty, nrWriteback, nrEvicted, nrRecentlyEvicted;
+    } stat{};
+    if (::syscall(kCachestat, fd, &range, &stat, 0) == 0) {
+        const std::uint64_t pages = (length + 4095) / 4096;
+        return stat.nrCache * 2 >= pages;
+    }
+    return true;
+}
 
 class PosixWriteStream final : public io::WriteStream {
 public:
     // `tempPath` is "" for a direct (non-atomic) write to `path`.
     // `reserved`: bytes preallocated beyond the file's size (WriteOptions::sizeHint), 0 if none.
+    // `direct`: the descriptor has O_DIRECT set (WriteOptions::direct).
     PosixWriteStream(int fd, std::string path, std::string tempPath, const WriteOptions& options,
-                     std::size_t bufferSize, std::uint64_t reserved)
+                     std::size_t bufferSize, std::uint64_t reserved, bool direct)
         : fd_(fd), path_(std::move(path)), tempPath_(std::move(tempPath)), syncFile_(options.syncFile),
-          syncPath_(options.syncPath), mtime_(options.mtime), bufferSize_(bufferSize), reserved_(reserved) {}
+          syncPath_(options.syncPath), mtime_(options.mtime), bufferSize_(bufferSize), reserved_(reserved),
+          direct_(direct) {}
     ~PosixWriteStream() override { abort(); }
     PosixWriteStream(const PosixWriteStream&) = delete;
     PosixWriteStream& operator=(const PosixWriteStream&) = delete;
 
     void write(io::ByteView data) override {
         if (ended_) throwError(ErrorCode::Assert, "write to file '{}' after commit or abort", path_);
+        // Once staging, always staging: a fallback from O_DIRECT must not reorder the bytes.
+        if (direct_ || staging_) {
+            writeDirect(data);
+            return;
+        }
         if (data.size() > bufferSize_ - bufferUsed_) {
             flush();
             if (data.size() >= bufferSize_) {
@@ -184,9 +240,11 @@ public:
         bool renamed = false;
         try {
             flush();
+            // The last block of a direct write is padded to a whole block: cut the padding off.
+            const bool padded = flushDirectTail();
             // A hint larger than what was written leaves blocks past the end: give them back
             // (truncating to the same size frees blocks reserved beyond it).
-            if (reserved_ > written_ && ::ftruncate(fd_, static_cast<off_t>(written_)) == -1)
+            if ((padded || reserved_ > written_) && ::ftruncate(fd_, static_cast<off_t>(written_)) == -1)
                 throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to truncate file '{}'", writePath()));
             if (mtime_) {
                 const timespec times[2] = {{static_cast<time_t>(*mtime_), 0}, {static_cast<time_t>(*mtime_), 0}};
@@ -227,11 +285,56 @@ private:
         bufferUsed_ = 0;
     }
 
+    // O_DIRECT needs the memory, the length and the file offset aligned to the device's block:
+    // whole pages of page-aligned memory go straight out, anything else is staged in an aligned
+    // buffer that goes out whenever it is full.
+    void writeDirect(io::ByteView data) {
+        if ((!staging_ || staging_->empty()) && direct_ && aligned(data.data()) && data.size() % kDirectBlock == 0) {
+            writeAll(data);
+            return;
+        }
+        if (!staging_) staging_.emplace((bufferSize_ + kDirectBlock - 1) / kDirectBlock * kDirectBlock, kDirectBlock);
+        while (!data.empty()) {
+            data = data.subspan(staging_->append(data));
+            if (staging_->full()) {
+                writeAll(staging_->view());
+                staging_->clear();
+            }
+        }
+    }
+
+    // Writes what is staged, zero-padded to a whole block; true if padding was written, so the
+    // file must be truncated to written_.
+    bool flushDirectTail() {
+        if (!staging_ || staging_->empty()) return false;
+        const std::size_t real = staging_->size();
+        const std::size_t padding = direct_ ? (kDirectBlock - real % kDirectBlock) % kDirectBlock : 0;
+        std::memset(staging_->tail().data(), 0, padding);
+        staging_->grow(padding);
+        writeAll(staging_->view());
+        written_ -= padding;
+        staging_->clear();
+        return padding != 0;
+    }
+
+    static bool aligned(const void* address) noexcept {
+        return reinterpret_cast<std::uintptr_t>(address) % kDirectBlock == 0;
+    }
+
     void writeAll(io::ByteView data) {
         while (!data.empty()) {
             const ssize_t n = ::write(fd_, data.data(), data.size());
             if (n == -1) {
                 if (errno == EINTR) continue;
+                // A file system that took O_DIRECT but wants other alignment (or a short write
+                // that left the offset unaligned): go on through the page cache.
+                if (errno == EINVAL && direct_) {
+                    const int flags = ::fcntl(fd_, F_GETFL);
+                    if (flags != -1 && ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) == 0) {
+                        direct_ = false;
+                        continue;
+                    }
+                }
                 failed_ = true;
                 // ENOSPC / EDQUOT become Error(DiskFull) in throwSys.
                 throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to write file '{}'", writePath()));
@@ -259,6 +362,9 @@ private:
     std::size_t bufferUsed_ = 0;
     std::uint64_t reserved_;    // preallocated bytes (see constructor)
     std::uint64_t written_ = 0; // bytes written to the file so far
+    static constexpr std::size_t kDirectBlock = 4096;  // alignment of O_DIRECT writes: a page covers any block size
+    bool direct_;                  // O_DIRECT is set on fd_
+    std::optional<io::Buffer> staging_;  // direct writes: what is not yet a whole block
     bool ended_ = false;
     bool failed_ = false;  // a write failed: commit() must refuse
 };
@@ -316,7 +422,17 @@ public:
         // Advisory only, so its result does not matter.
         ::posix_fadvise(fd, static_cast<off_t>(options.offset), static_cast<off_t>(options.limit.value_or(0)),
                         POSIX_FADV_SEQUENTIAL);
-        return std::make_unique<PosixReadStream>(guard.release(), full, options.limit, options_.bufferSize);
+        auto stream = std::make_unique<PosixReadStream>(guard.release(), full, options.limit, options_.bufferSize);
+        if (options.direct && options.offset % 4096 == 0) {
+            struct stat st;
+            const std::uint64_t length =
+                options.limit ? *options.limit : (::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0);
+            const int flags = ::fcntl(fd, F_GETFL);
+            if (length != 0 && !mostlyCached(fd, options.offset, length) && flags != -1 &&
+                ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0)
+                stream->setDirect();
+        }
+        return stream;
     }
 
     std::unique_ptr<io::WriteStream> openWrite(std::string_view path, const WriteOptions& options) override {
@@ -350,8 +466,14 @@ public:
         if (options.sizeHint && *options.sizeHint != 0 &&
             ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(*options.sizeHint)) == 0)
             reserved = *options.sizeHint;
+        // Advisory as well: tmpfs, for one, refuses O_DIRECT, and the file is then written as usual.
+        bool direct = false;
+        if (options.direct) {
+            const int flags = ::fcntl(fd, F_GETFL);
+            direct = flags != -1 && ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0;
+        }
         return std::make_unique<PosixWriteStream>(guard.release(), full, options.atomic ? target : std::string(),
-                                                  options, options_.bufferSize, reserved);
+                                                  options, options_.bufferSize, reserved, direct);
     }
 
     void remove(std::string_view path, const RemoveOptions& options) override {
