@@ -1,10 +1,11 @@
 // restoreFile: see file_job.h.
 //
-// The data path mirrors backupFile's: the repository bytes are read into one buffer and pushed
-// through a FilterChain writer (decrypt, decompress), whose sha1 and size observers see the
-// decompressed bytes in the decompressor's own buffer before they go to the destination file. The
-// chain's commit only flushes the filters: the destination is committed (renamed into place) after
-// the manifest's size and sha1 were checked, so a corrupt repository file never leaves a file behind.
+// The data path: the repository file is decrypted and decompressed straight into chunk buffers
+// (io::DecodedSource), which are hashed and written on two other threads while the next chunk is
+// decoded (io::pipeChunks). Large files bypass the page cache: copying a restore into it and
+// writing it back at the fsync cost more than the disk write itself. The destination is committed
+// (renamed into place) only after the manifest's size and sha1 were checked, so a corrupt
+// repository file never leaves a file behind.
 #include "command/restore/file_job.h"
 
 #include <fcntl.h>
@@ -12,51 +13,27 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <ctime>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "common/crypto/cipher.h"
-#include "common/crypto/hash.h"
 #include "common/error.h"
-#include "common/io/filter.h"
+#include "common/io/chunk_pipeline.h"
+#include "common/io/decoded_source.h"
 
 namespace pgark::command::restore {
 
 namespace {
 
-// Buffers sized to the file, as in backupFile: most files are small, and each chain step owns one.
-std::size_t bufferSizeFor(std::uint64_t expected) {
-    constexpr std::size_t kMin = 16 * 1024;
-    if (expected >= io::kDefaultBufferSize) return io::kDefaultBufferSize;
-    const auto wanted = static_cast<std::size_t>(expected) + 4096;
-    return std::clamp(std::bit_ceil(wanted), kMin, io::kDefaultBufferSize);
-}
+// Bytes per chunk of a file's pipeline (see io::pipeChunks). A restore worker lives for the whole
+// restore, so its chunks are faulted in once; 1 MiB is also what the repository file is read by.
+constexpr std::size_t kChunkSize = 1024 * 1024;
 
-// Passes the chain's output to the destination but keeps it open at the chain's commit, so the
-// checksums can be checked before the destination is committed. An abort is passed on. It also
-// stops at the manifest size: a damaged stream that decompresses to far more must not fill the disk
-// before the size check at the end could catch it.
-class DeferredSink final : public io::WriteStream {
-public:
-    DeferredSink(io::WriteStream& target, std::uint64_t limit) : target_(target), limit_(limit) {}
-    void write(io::ByteView data) override {
-        written_ += data.size();
-        if (written_ > limit_)
-            throwError(ErrorCode::Checksum, "restored data is longer than the expected {} bytes", limit_);
-        target_.write(data);
-    }
-    void commit() override {}
-    void abort() noexcept override { target_.abort(); }
-
-private:
-    io::WriteStream& target_;
-    std::uint64_t limit_;       // bytes
-    std::uint64_t written_ = 0; // bytes
-};
+// Files at least this large bypass the page cache (WriteOptions::direct): below, a file is a
+// single write and O_DIRECT's padding and truncation are not worth it.
+constexpr std::uint64_t kDirectMin = 256 * 1024;
 
 // The local path behind `path` when `pg` is the POSIX driver. The Storage interface has no
 // truncate, chmod or utime yet; a delta restore needs them to keep a file instead of rewriting it,
@@ -87,18 +64,21 @@ void applyFixUp(const std::string& path, const RestoreFileRequest& request, cons
 }
 
 // sha1 of the first `size` bytes of the existing file, or nullopt if it has fewer (or vanished).
+// The next chunk is read while the last one is hashed.
 std::optional<std::string> hashPrefix(storage::Storage& pg, const RestoreFileRequest& request) {
-    auto stream = pg.openRead(request.pgPath, {.ignoreMissing = true, .limit = request.size});
+    // Direct when the file is not cached (as after a restore): the chunks are page-aligned.
+    auto stream = pg.openRead(request.pgPath, {.ignoreMissing = true, .limit = request.size,
+                                               .direct = request.size >= kDirectMin});
     if (!stream) return std::nullopt;
-    crypto::Sha1Hasher hasher;
-    std::vector<std::byte> buffer(bufferSizeFor(request.size));
-    std::uint64_t total = 0;
-    for (std::size_t n; (n = stream->read(buffer)) != 0;) {
-        hasher.update({buffer.data(), n});
-        total += n;
-    }
-    if (total != request.size) return std::nullopt;
-    return hasher.finalHex();
+    const io::ChunkPipelineResult hashed = io::pipeChunks(
+        [&stream](io::Buffer& chunk) {
+            const std::size_t start = chunk.size();
+            for (std::size_t n; !chunk.full() && (n = stream->read(chunk.tail())) != 0;) chunk.grow(n);
+            return chunk.size() != start;
+        },
+        nullptr, {.chunkSize = kChunkSize});
+    if (hashed.size != request.size) return std::nullopt;
+    return hashed.sha1;
 }
 
 // The delta decision (spec §9.4): the existing file is kept when it matches, after fixing its
@@ -142,32 +122,21 @@ storage::WriteOptions destinationOptions(const RestoreFileRequest& request) {
 }
 
 void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
-    const std::size_t bufferSize = bufferSizeFor(std::max(request.size, request.repoSize.value_or(0)));
-    auto source = repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize});
-
-    io::FilterChain chain;
-    if (!request.cipherPass.empty())
-        chain.add(crypto::makeCipherFilter(crypto::CipherMode::Decrypt, request.cipherPass));
-    if (request.compressType != compress::CompressType::None)
-        chain.add(compress::makeDecompressFilter(request.compressType));
-    chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
-
-    auto destination = pg.openWrite(request.pgPath, destinationOptions(request));
-    DeferredSink sink(*destination, request.size);
-    {
-        // The writer aborts the destination if anything throws before its commit.
-        auto writer = chain.writer(sink, bufferSize);
-        std::vector<std::byte> buffer(bufferSize);
-        for (std::size_t n; (n = source->read(buffer)) != 0;) writer->write({buffer.data(), n});
-        writer->commit();
-    }
-
-    const auto size = chain.result<std::uint64_t>(io::FilterType::Size);
-    const auto sha1 = chain.result<std::string>(io::FilterType::Sha1);
-    if (size != request.size || sha1 != request.sha1) {
+    io::DecodedSource content(repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize}),
+                              request.cipherPass, request.compressType, kChunkSize);
+    storage::WriteOptions options = destinationOptions(request);
+    // Reserving the blocks up front spares ext4 its allocation page by page.
+    options.sizeHint = request.size;
+    options.direct = request.size >= kDirectMin;
+    auto destination = pg.openWrite(request.pgPath, options);  // aborted by its destructor if anything throws
+    // Decoding, hashing and writing run at once, each on its own thread, chunk by chunk.
+    const io::ChunkPipelineResult restored =
+        io::pipeChunks([&content](io::Buffer& chunk) { return content.fill(chunk); }, destination.get(),
+                       {.chunkSize = kChunkSize, .limit = request.size});
+    if (restored.size != request.size || restored.sha1 != request.sha1) {
         destination->abort();
         throwError(ErrorCode::Checksum, "restored {} bytes with checksum '{}', expected {} bytes with checksum '{}'",
-                   size, sha1, request.size, request.sha1);
+                   restored.size, restored.sha1, request.size, request.sha1);
     }
     destination->commit();
 }

@@ -10,6 +10,8 @@
 #include "command/backup/file_job.h"
 #include "common/crypto/hash.h"
 #include "unit/command/backup/file_job_test_util.h"
+#include "fake/fault_storage.h"
+#include "fake/mem_storage.h"
 #include "unit/postgres/fixtures.h"
 
 using namespace pgark;
@@ -340,4 +342,33 @@ TEST_CASE("restoreFile of empty files needs no repository file", "[unit][filejob
         checkRestored(*stores.pg, "base/1/13394", "");
     }
     CHECK(restoreCopyResultName(RestoreCopyResult::Kept) == "kept");
+}
+
+TEST_CASE("restoreFile of a large file fails cleanly when a write fails mid-way", "[unit][filejob]") {
+    // Several chunks, so the write happens on the pipeline's writer thread while the next chunk is
+    // decoded: the failure must come back as an error naming the file, never hang, leave nothing.
+    auto faults = std::make_unique<test::FaultStorage>(std::make_unique<test::MemStorage>());
+    test::FaultStorage& pg = *faults;
+    test::MemStorage repo;
+    const std::string data = test::patternData(5 * 1024 * 1024 + 17, 12);
+    putFile(pg, "base/1/big", data);
+    const BackupFileRequest backup{.pgPath = "base/1/big", .repoPath = "backup/main/L/pg_data/base/1/big.lz4",
+                                   .compressType = CompressType::Lz4, .compressLevel = 1};
+    const auto result = backupFile(pg, repo, backup);
+    const auto request = requestFor(backup, result, backup.repoPath, "out/big");
+
+    const unsigned nth = GENERATE(1U, 3U);
+    INFO("failing write " << nth);
+    pg.failCall(test::FaultOp::Write, Error(ErrorCode::DiskFull, "unable to write: No space left on device"),
+                {.nth = nth, .pathContains = "out/big"});
+    const Error error = thrown([&] { (void)restoreFile(repo, pg, request); });
+    CHECK(error.code() == ErrorCode::DiskFull);
+    CHECK(std::string(error.message()).find(pg.describe("out/big")) != std::string::npos);
+    CHECK(std::string(error.message()).find(repo.describe(backup.repoPath)) != std::string::npos);
+    CHECK(filesUnder(pg, "out").empty());
+
+    // The same file restores once the disk has room again.
+    pg.clearFaults();
+    CHECK(restoreFile(repo, pg, request).result == RestoreCopyResult::Copied);
+    CHECK(getFile(pg, "out/big") == data);
 }
