@@ -2,7 +2,7 @@
 # Benchmark: wall time of a full online backup, pgark side by side with pgBackRest 2.45 on the same
 # pgbench database and settings, for lz4 and zst at process-max 1 and 2, in one run; then an
 # incremental backup of the unchanged cluster, also side by side.
-# Usage: bench/backup.sh [path/to/pgark] [scale=10] [rounds=3]. Run as root or as a user who can run
+# Usage: [COMPRESS="lz4 zst"] bench/backup.sh [path/to/pgark] [scale=10] [rounds=3]. Run as root or as a user who can run
 # PostgreSQL. Prints seconds per backup (median of the rounds) and the pgark/pgBackRest ratio.
 set -euo pipefail
 PGARK_BIN=$(realpath "${1:-build/pgark}")
@@ -55,7 +55,7 @@ tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest
 now() { date +%s%3N; }
 
 declare -A MS INCR
-for compress in lz4 zst; do
+for compress in ${COMPRESS:-lz4 zst}; do
   for pmax in 1 2; do
     for round in $(seq 1 "$ROUNDS"); do
       for tool in pgbackrest pgark; do
@@ -83,7 +83,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[i
 table() {
   local -n times=$2
   printf '\n%-22s %14s %14s %8s\n' "$1" "pgBackRest s" "pgark s" "ratio"
-  for compress in lz4 zst; do
+  for compress in ${COMPRESS:-lz4 zst}; do
     for pmax in 1 2; do
       a=$(echo "${times[pgbackrest-$compress-$pmax]}" | median); b=$(echo "${times[pgark-$compress-$pmax]}" | median)
       printf '%-22s %14.2f %14.2f %8.2f\n' "$compress process-max=$pmax" "$(echo "$a/1000" | bc -l)" \
