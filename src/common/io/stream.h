@@ -29,6 +29,10 @@ public:
     virtual void commit() = 0;
     // Discards what was written; never throws. Safe to call after a failed commit().
     virtual void abort() noexcept = 0;
+    // A hint that more writes will take a while: the bytes written so far may be sent on to the
+    // device now, so that commit()'s sync has less left to wait for. Durability still comes only
+    // from commit(). Throws as write() does. Default: nothing.
+    virtual void startWriteback() {}
 };
 
 // Reads `source` to its end into a string. For small payloads only (info files, manifests).

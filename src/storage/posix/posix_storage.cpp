@@ -230,6 +230,14 @@ public:
         bufferUsed_ += data.size();
     }
 
+    void startWriteback() override {
+        if (ended_) throwError(ErrorCode::Assert, "write to file '{}' after commit or abort", path_);
+        flush();
+        // Asynchronous: starts writing the dirty pages without waiting (a hint; its result does
+        // not matter, the fsync in commit() decides).
+        ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+
     void commit() override {
         if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", path_);
         if (failed_) {
