@@ -97,6 +97,12 @@ bool readDirectory(const std::string& path, std::vector<DirEntry>& entries) {
     }
 }
 
+// Sets or clears O_DIRECT on an open file; false if the file system refuses (tmpfs refuses it).
+bool setDirectFlag(int fd, bool on) noexcept {
+    const int flags = ::fcntl(fd, F_GETFL);
+    return flags != -1 && ::fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) == 0;
+}
+
 class PosixReadStream final : public io::ReadStream {
 public:
     PosixReadStream(int fd, std::string path, std::optional<std::uint64_t> limit, std::size_t bufferSize)
@@ -158,12 +164,9 @@ private:
             if (errno == EINTR) continue;
             // O_DIRECT refused (unaligned memory, or a file system that wants other alignment):
             // the rest is read through the cache. The offset is where it was.
-            if (errno == EINVAL && direct_) {
-                const int flags = ::fcntl(fd_, F_GETFL);
-                if (flags != -1 && ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) == 0) {
-                    direct_ = false;
-                    continue;
-                }
+            if (errno == EINVAL && direct_ && setDirectFlag(fd_, false)) {
+                direct_ = false;
+                continue;
             }
             throwSys(ErrorCode::FileRead, errno, fmt::format("unable to read file '{}'", path_));
         }
@@ -336,12 +339,9 @@ private:
                 if (errno == EINTR) continue;
                 // A file system that took O_DIRECT but wants other alignment (or a short write
                 // that left the offset unaligned): go on through the page cache.
-                if (errno == EINVAL && direct_) {
-                    const int flags = ::fcntl(fd_, F_GETFL);
-                    if (flags != -1 && ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) == 0) {
-                        direct_ = false;
-                        continue;
-                    }
+                if (errno == EINVAL && direct_ && setDirectFlag(fd_, false)) {
+                    direct_ = false;
+                    continue;
                 }
                 failed_ = true;
                 // ENOSPC / EDQUOT become Error(DiskFull) in throwSys.
@@ -435,10 +435,7 @@ public:
             struct stat st;
             const std::uint64_t length =
                 options.limit ? *options.limit : (::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0);
-            const int flags = ::fcntl(fd, F_GETFL);
-            if (length != 0 && !mostlyCached(fd, options.offset, length) && flags != -1 &&
-                ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0)
-                stream->setDirect();
+            if (length != 0 && !mostlyCached(fd, options.offset, length) && setDirectFlag(fd, true)) stream->setDirect();
         }
         return stream;
     }
@@ -475,11 +472,7 @@ public:
             ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(*options.sizeHint)) == 0)
             reserved = *options.sizeHint;
         // Advisory as well: tmpfs, for one, refuses O_DIRECT, and the file is then written as usual.
-        bool direct = false;
-        if (options.direct) {
-            const int flags = ::fcntl(fd, F_GETFL);
-            direct = flags != -1 && ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0;
-        }
+        const bool direct = options.direct && setDirectFlag(fd, true);
         return std::make_unique<PosixWriteStream>(guard.release(), full, options.atomic ? target : std::string(),
                                                   options, options_.bufferSize, reserved, direct);
     }
