@@ -267,9 +267,12 @@ private:
     std::uint64_t savedAt_ = 0;
     std::uint64_t saveEvery_ = 0;
     std::uint64_t bundleCount_ = 0;
-    // Cores per worker: what one large file may use to compress (file_job.h). Never below 1, so
-    // process-max >= cores leaves each file on its worker's thread.
-    const unsigned compressThreads_ = std::max(1U, std::thread::hardware_concurrency() / std::max(1U, options_.processMax));
+    // Threads one large file may compress on (file_job.h): the cores per worker, but at least two
+    // while the machine has two, because at the end of a backup the last 1 GiB segment is often
+    // copied while every other worker is idle; the kernel shares the cores while all are busy.
+    const unsigned compressThreads_ =
+        std::max(std::min(2U, std::thread::hardware_concurrency()),
+                 std::thread::hardware_concurrency() / std::max(1U, options_.processMax));
 };
 
 }  // namespace
