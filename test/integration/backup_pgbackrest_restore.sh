@@ -2,7 +2,7 @@
 # A pgark backup is a pgBackRest backup: full, then diff, then incr while pgbench writes, for each
 # compression type plain and two of them encrypted, and with process-max 3 + repo-bundle (tiny
 # bundles, so there are many) for lz4 plain and zst encrypted, and process-max 2 + repo-hardlink
-# for gz. At process-max 1 on a machine with 2 or more cores, a file of 8 MiB and more (here
+# for gz. On a machine with 2 or more cores, a file of 8 MiB and more (here
 # pgbench_accounts, about 26 MiB) is compressed in 4 MiB chunks on two threads, one frame each
 # (compress/chunked.h): the lz4 and zst cells check that it was, and the encrypted zst one is
 # restored by pgark as well. The real pgbackrest 2.45 lists and verifies
@@ -71,7 +71,7 @@ for cell in "${cells[@]}"; do
   pgbr verify >/dev/null || fail "pgbackrest verify failed on pgark's repository"
   restore_check pgbr pgbackrest
   echo "    restored ${labels[2]}: $got"
-  # The chunked path: process-max 1 with two cores splits the largest relation file into frames.
+  # The chunked path: with two cores the largest relation file is split into frames (checked at process-max 1).
   if [ -z "$extra" ] && [ "$(nproc)" -ge 2 ] && [ "$compress" != gz ] && [ "$compress" != none ]; then
     big=$(find "$repo/backup/main/${labels[0]}/pg_data/base" -type f -size +1M -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
     [ -n "$big" ] || fail "no large relation file in the full backup"
