@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/io/stream.h"
+#include "unit/thrown.h"
 
 namespace pgark::test {
 
@@ -67,17 +68,6 @@ std::map<std::string, FileType> comparable(const Storage& storage, std::map<std:
     if (storage.has(storage::Feature::Path)) return names;
     std::erase_if(names, [](const auto& entry) { return entry.second != FileType::File; });
     return names;
-}
-
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("expected an Error, none was thrown");
-    throw std::logic_error("unreachable");
 }
 
 std::string currentUser() {

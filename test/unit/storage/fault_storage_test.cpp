@@ -10,6 +10,7 @@
 #include "fake/fault_storage.h"
 #include "fake/mem_storage.h"
 #include "storage/posix/posix_storage.h"
+#include "unit/thrown.h"
 
 using pgark::Error;
 using pgark::ErrorCode;
@@ -21,16 +22,7 @@ namespace io = pgark::io;
 
 namespace {
 
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("expected an Error, none was thrown");
-    throw std::logic_error("unreachable");
-}
+using pgark::test::thrown;
 
 std::string readAllIn(io::ReadStream& stream, std::size_t chunk, std::vector<std::size_t>* sizes = nullptr) {
     std::string text;

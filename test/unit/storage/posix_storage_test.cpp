@@ -22,6 +22,7 @@
 #include "common/io/stream.h"
 #include "conformance/storage_suite.h"
 #include "storage/posix/posix_storage.h"
+#include "unit/thrown.h"
 
 using pgark::Error;
 using pgark::ErrorCode;
@@ -53,16 +54,7 @@ std::string slurp(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("expected an Error, none was thrown");
-    throw std::logic_error("unreachable");
-}
+using pgark::test::thrown;
 
 // Runs `child` in a forked process and returns its exit status (or 128 + signal). The child must
 // not touch Catch2: it reports through its exit code only.

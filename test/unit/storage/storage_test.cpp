@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "fake/mem_storage.h"
+#include "unit/thrown.h"
 
 using pgark::Error;
 using pgark::ErrorCode;
@@ -11,16 +12,7 @@ using namespace pgark::storage;
 
 namespace {
 
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("expected an Error, none was thrown");
-    throw std::logic_error("unreachable");
-}
+using pgark::test::thrown;
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include "unit/command/backup/file_job_test_util.h"
 #include "unit/common/io/test_streams.h"
 #include "unit/postgres/fixtures.h"
+#include "unit/thrown.h"
 
 using namespace pgark;
 using namespace pgark::command::backup;
@@ -47,16 +48,7 @@ std::string relation() { return test::asString(test::readPostgresFixture("relati
 
 void corruptPage(std::string& bytes, std::size_t index) { bytes[index * kPageSize + 5000] ^= 0x5a; }
 
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("no Error thrown");
-    throw std::logic_error("unreachable");
-}
+using pgark::test::thrown;
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "fake/fault_storage.h"
 #include "fake/mem_storage.h"
 #include "unit/postgres/fixtures.h"
+#include "unit/thrown.h"
 
 using namespace pgark;
 using namespace pgark::command::restore;
@@ -31,16 +32,7 @@ namespace {
 constexpr std::string_view kPass = "file-sub-passphrase-for-the-test";
 constexpr std::int64_t kMtime = 1700000000;
 
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("no Error thrown");
-    throw std::logic_error("unreachable");
-}
+using pgark::test::thrown;
 
 // The restore request for a file backed up with `backup` into `repoPath` (or a bundle).
 RestoreFileRequest requestFor(const BackupFileRequest& backup, const BackupFileResult& result, std::string repoPath,

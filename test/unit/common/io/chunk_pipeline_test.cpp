@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "unit/common/io/test_streams.h"
+#include "unit/thrown.h"
 
 using namespace pgark;
 using pgark::test::referenceSha1;
@@ -43,16 +44,7 @@ std::function<bool(io::Buffer&)> filler(const std::string& data, std::size_t& po
     };
 }
 
-template <class F>
-Error thrown(F&& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    FAIL("no Error thrown");
-    throw std::logic_error("unreachable");
-}
+using pgark::test::thrown;
 
 // Fails its nth write, as a full disk would.
 class FailingSink final : public io::WriteStream {
