@@ -5,18 +5,14 @@
 # run PostgreSQL. Prints wall and CPU milliseconds per segment (median of the rounds) and the
 # pgark/pgBackRest ratios.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PGARK_BIN=$(realpath "${1:-build/pgark}")
 N=${2:-16}
 ROUNDS=${3:-3}
-PG_BIN=/usr/lib/postgresql/15/bin
 PORT=${PGARK_TEST_PORT:-55450}
-B=$(mktemp -d /tmp/pgark-bench-archive.XXXXXX)
-chmod 755 "$B"
-if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; OWNER=postgres; else as_pg() { "$@"; }; OWNER=$(id -un); fi
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$B"; }
-trap cleanup EXIT
-mkdir -p "$B"/{bin,sock,log,lock,seg}
-cp "$PGARK_BIN" "$B/bin/pgark"
+bench_dir archive "$PGARK_BIN"
+trap bench_cleanup EXIT
+mkdir -p "$B/seg"
 chown -R "$OWNER" "$B"
 
 echo "preparing $N WAL segments from pgbench traffic..." >&2
@@ -37,20 +33,10 @@ conf() { # conf TOOL COMPRESS ROUND
 [global]
 repo1-path=$B/repo-$1-$2-$3
 compress-type=$2
-log-path=$B/log
-lock-path=$B/lock
-log-level-file=off
-log-level-console=warn
-
-[bench]
-pg1-path=$B/pg
-pg1-port=$PORT
-pg1-socket-path=$B/sock
-pg1-user=postgres
+$(conf_common)
 CONF
   chown "$OWNER" "$B/$1.conf"
 }
-tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
 
 # One shell as the cluster owner runs every call, as PostgreSQL runs archive_command directly (a
 # runuser per call would add the same fixed cost to both tools and hide the ratio). The tools take
@@ -104,7 +90,6 @@ for compress in lz4 zst; do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { printf '%.1f' "$(echo "$1/1000" | bc -l)"; }
 printf '\n%-18s %24s %24s %14s\n' "per 16 MiB segment" "pgBackRest wall / CPU ms" "pgark wall / CPU ms" "ratio wall/CPU"
 for compress in lz4 zst; do

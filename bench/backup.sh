@@ -5,18 +5,13 @@
 # Usage: [COMPRESS="lz4 zst"] bench/backup.sh [path/to/pgark] [scale=10] [rounds=3]. Run as root or as a user who can run
 # PostgreSQL. Prints seconds per backup (median of the rounds) and the pgark/pgBackRest ratio.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PGARK_BIN=$(realpath "${1:-build/pgark}")
 SCALE=${2:-10}
 ROUNDS=${3:-3}
-PG_BIN=/usr/lib/postgresql/15/bin
 PORT=55451
-B=$(mktemp -d /tmp/pgark-bench-backup.XXXXXX)
-chmod 755 "$B"
-if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; OWNER=postgres; else as_pg() { "$@"; }; OWNER=$(id -un); fi
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$B"; }
-trap cleanup EXIT
-mkdir -p "$B"/{bin,sock,log,lock}
-cp "$PGARK_BIN" "$B/bin/pgark"
+bench_dir backup "$PGARK_BIN"
+trap bench_cleanup EXIT
 chown -R "$OWNER" "$B"
 
 echo "preparing a pgbench database of scale $SCALE..." >&2
@@ -37,22 +32,11 @@ compress-type=$2
 process-max=$3
 archive-check=n
 start-fast=y
-log-path=$B/log
-lock-path=$B/lock
-log-level-file=off
-log-level-console=warn
 repo1-retention-full=9
-
-[bench]
-pg1-path=$B/pg
-pg1-port=$PORT
-pg1-socket-path=$B/sock
-pg1-user=postgres
+$(conf_common)
 CONF
   chown "$OWNER" "$B/$1.conf"
 }
-tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
-now() { date +%s%3N; }
 
 declare -A MS INCR
 for compress in ${COMPRESS:-lz4 zst}; do
@@ -78,7 +62,6 @@ for compress in ${COMPRESS:-lz4 zst}; do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # table TITLE ARRAY: one row per compression and process-max, median seconds and the ratio.
 table() {
   local -n times=$2

@@ -7,18 +7,13 @@
 # can run PostgreSQL. Prints seconds (median of the rounds) and the pgark/pgBackRest ratio.
 # Run by hand only; it never passes or fails.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PGARK_BIN=$(realpath "${1:-build/pgark}")
 SCALE=${2:-20}
 ROUNDS=${3:-3}
-PG_BIN=/usr/lib/postgresql/15/bin
 PORT=55451
-B=$(mktemp -d /tmp/pgark-bench-restore.XXXXXX)
-chmod 755 "$B"
-if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; OWNER=postgres; else as_pg() { "$@"; }; OWNER=$(id -un); fi
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$B"; }
-trap cleanup EXIT
-mkdir -p "$B"/{bin,sock,log,lock}
-cp "$PGARK_BIN" "$B/bin/pgark"
+bench_dir restore "$PGARK_BIN"
+trap bench_cleanup EXIT
 chown -R "$OWNER" "$B"
 
 conf() { # conf COMPRESS
@@ -27,17 +22,8 @@ conf() { # conf COMPRESS
 repo1-path=$B/repo-$1
 repo1-retention-full=9
 compress-type=$1
-log-path=$B/log
-lock-path=$B/lock
-log-level-file=off
-log-level-console=warn
 start-fast=y
-
-[bench]
-pg1-path=$B/pg
-pg1-port=$PORT
-pg1-socket-path=$B/sock
-pg1-user=postgres
+$(conf_common)
 CONF
   chown "$OWNER" "$B/$1.conf"
 }
@@ -56,7 +42,6 @@ for compress in lz4 zst; do
 done
 size=$(du -sh "$B/pg" | cut -f1)
 
-tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
 declare -A FRESH DELTA
 for compress in lz4 zst; do
   for pmax in 1 2; do
@@ -78,7 +63,6 @@ for compress in lz4 zst; do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '\nrestore of a %s cluster (pgbench scale %s), median of %s rounds\n' "$size" "$SCALE" "$ROUNDS"
 printf '%-26s %14s %10s %8s\n' "case" "pgBackRest ms" "pgark ms" "ratio"
 for compress in lz4 zst; do

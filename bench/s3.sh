@@ -14,29 +14,25 @@
 # Run as root or as a user who can run PostgreSQL; needs node/npm (the S3 server) and python3.
 # Run by hand, not by CI. Scale 150 is about 2.3 GB and takes minutes per backup on a small machine.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGARK_BIN=$(realpath "${1:-build/pgark}")
 SCALE=${2:-150}
 N=${3:-16}
 ROUNDS=${4:-1}
 CONFIGS=${CONFIGS:-lz4:1 zst:1 lz4:2 zst:2}
-PG_BIN=/usr/lib/postgresql/15/bin
 PORT=${PGARK_TEST_PORT:-55452}
 S3_PORT=$((PORT + 3668))
 PROXY_PORT=$((PORT + 3669))
-B=$(mktemp -d /tmp/pgark-bench-s3.XXXXXX)
-chmod 755 "$B"
-if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; OWNER=postgres; else as_pg() { "$@"; }; OWNER=$(id -un); fi
+bench_dir s3 "$PGARK_BIN"
 PROXY_PID=
 cleanup() {
   [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
   bash "$HERE/test/s3/s3-server.sh" stop "$B/s3" >/dev/null 2>&1 || true
-  as_pg "$PG_BIN/pg_ctl" -D "$B/pg" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$B"
+  bench_cleanup
 }
 trap cleanup EXIT
-mkdir -p "$B"/{bin,sock,log,lock,seg,s3}
-cp "$PGARK_BIN" "$B/bin/pgark"
+mkdir -p "$B"/{seg,s3}
 
 port_used() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The first pair of free ports from there, in steps of four as test/integration/lib/s3.sh does.
@@ -87,25 +83,13 @@ compress-type=$3
 process-max=$4
 archive-check=n
 start-fast=y
-log-path=$B/log
-lock-path=$B/lock
-log-level-file=off
-log-level-console=warn
-
-[bench]
-pg1-path=$B/pg
-pg1-port=$PORT
-pg1-socket-path=$B/sock
-pg1-user=postgres
+$(conf_common)
 CONF
   chown "$OWNER" "$B/$1.conf"
 }
-tool_bin() { if [ "$1" = pgark ]; then echo "$B/bin/pgark"; else echo pgbackrest; fi; }
 run() { local tool=$1; shift; as_pg "$(tool_bin "$tool")" --config="$B/$tool.conf" --stanza=bench "$@"; }
-now() { date +%s%3N; }
 # CPU milliseconds the S3 server (one node process) has used so far: what a tool costs the server.
 server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$(cat "$B/s3/s3.pid")/stat"; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 row() { # row LABEL PGBACKREST_MS PGARK_MS DIVISOR [SERVER_PGBACKREST SERVER_PGARK]
   printf '%-26s %14.2f %14.2f %8.2f' "$1" "$(echo "$2/$4" | bc -l)" "$(echo "$3/$4" | bc -l)" "$(echo "$3/$2" | bc -l)"
   [ $# -lt 6 ] || printf ' %9.2f %9.2f' "$(echo "$5/$4" | bc -l)" "$(echo "$6/$4" | bc -l)"
