@@ -13,7 +13,7 @@ write_conf() { # write_conf [extra global lines...]
     printf '[global]\nrepo1-path=%s\ncompress-type=zst\nlog-path=%s\nlock-path=%s\narchive-timeout=20\n' "$REPO" "$T/log" "$T/lock"
     printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=right-pass\n'
     for line in "$@"; do printf '%s\n' "$line"; done
-    printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+    printf '\n'; main_stanza
   } >"$T/pgark.conf"
   chown "$PG_OWNER" "$T/pgark.conf"
 }

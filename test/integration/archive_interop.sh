@@ -20,7 +20,7 @@ lock-path=$T/lock
 archive-timeout=30
 CONF
   if [ "$2" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=interop-secret\n' >>"$T/pgark.conf"; fi
-  printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock" >>"$T/pgark.conf"
+  printf '\n'; main_stanza >>"$T/pgark.conf"
   chown "$PG_OWNER" "$T/pgark.conf"
   # archive_command is switched between the tools through a one-line wrapper script.
   printf '#!/bin/sh\nexec %s --config=%s --stanza=main archive-push "$1"\n' \

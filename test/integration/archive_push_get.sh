@@ -20,11 +20,7 @@ CONF
   if [ "$3" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=pass with spaces & quotes"\n' >>"$T/pgark.conf"; fi
   cat >>"$T/pgark.conf" <<CONF
 
-[main]
-pg1-path=$T/pg
-pg1-port=$PORT
-pg1-socket-path=$T/sock
-pg1-user=postgres
+$(main_stanza)
 CONF
   chown "$PG_OWNER" "$T/pgark.conf"
 }

@@ -18,7 +18,7 @@ write_conf() { # write_conf REPO COMPRESS CIPHER(y/n) [EXTRA global option lines
     printf '[global]\nrepo1-path=%s\ncompress-type=%s\nlog-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\n' "$1" "$2" "$T/log" "$T/lock"
     if [ "$3" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=backup-secret\n'; fi
     local line; for line in "${@:4}"; do printf '%s\n' "$line"; done
-    printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+    printf '\n'; main_stanza
   } >"$T/pgark.conf"
   chown "$PG_OWNER" "$T/pgark.conf"
 }

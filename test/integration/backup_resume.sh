@@ -18,7 +18,7 @@ REPO=$T/repo
   printf '[global]\nrepo1-path=%s\ncompress-type=zst\nprocess-max=2\n' "$REPO"
   printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=resume-secret\nmanifest-save-threshold=1\n'
   printf 'log-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\nrepo1-retention-full=9\n' "$T/log" "$T/lock"
-  printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+  printf '\n'; main_stanza
 } >"$T/pgark.conf"
 chown "$PG_OWNER" "$T/pgark.conf"
 run() { as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main "$@"; }

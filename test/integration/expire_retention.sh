@@ -25,11 +25,7 @@ archive-timeout=30
 compress-type=lz4
 expire-auto=n
 
-[main]
-pg1-path=$T/pg
-pg1-port=$PORT
-pg1-socket-path=$T/sock
-pg1-user=postgres
+$(main_stanza)
 CONF
 chown "$PG_OWNER" "$T/pgark.conf"
 

@@ -27,11 +27,7 @@ spool-path=$T/spool
 start-fast=y
 compress-type=lz4
 
-[main]
-pg1-path=$T/pg
-pg1-port=$PORT
-pg1-socket-path=$T/sock
-pg1-user=postgres
+$(main_stanza)
 CONF
 chown "$PG_OWNER" "$CONF"
 

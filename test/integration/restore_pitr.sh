@@ -24,11 +24,7 @@ lock-path=$T/lock
 archive-timeout=30
 start-fast=y
 
-[main]
-pg1-path=$T/pg
-pg1-port=$PORT
-pg1-socket-path=$T/sock
-pg1-user=postgres
+$(main_stanza)
 CONF
   chown "$PG_OWNER" "$1"
 }

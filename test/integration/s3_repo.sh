@@ -44,7 +44,7 @@ write_conf() {
   {
     printf '[global]\n%s\n' "$2"
     printf 'log-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\ncompress-type=lz4\n' "$T/log" "$T/lock"
-    printf '\n[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"
+    printf '\n'; main_stanza
   } >"$T/$1.conf"
   chown "$PG_OWNER" "$T/$1.conf"
 }
