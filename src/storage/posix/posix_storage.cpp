@@ -97,6 +97,15 @@ bool readDirectory(const std::string& path, std::vector<DirEntry>& entries) {
     }
 }
 
+// O_DIRECT needs memory, length and file offset aligned to the device's block: a page covers any
+// block size.
+constexpr std::size_t kDirectBlock = 4096;
+
+// Whole O_DIRECT blocks: `size` bytes of page-aligned memory at `address`.
+bool directAligned(const void* address, std::size_t size) noexcept {
+    return reinterpret_cast<std::uintptr_t>(address) % kDirectBlock == 0 && size % kDirectBlock == 0;
+}
+
 // Sets or clears O_DIRECT on an open file; false if the file system refuses (tmpfs refuses it).
 bool setDirectFlag(int fd, bool on) noexcept {
     const int flags = ::fcntl(fd, F_GETFL);
@@ -117,7 +126,7 @@ public:
         if (want == 0) return 0;
 
         std::size_t n;
-        if (direct_ && bufferPos_ == bufferEnd_ && aligned(out)) {
+        if (direct_ && bufferPos_ == bufferEnd_ && directAligned(out.data(), out.size())) {
             n = readDirect(out, want);
         } else if (bufferPos_ < bufferEnd_) {
             n = std::min(want, bufferEnd_ - bufferPos_);
@@ -144,12 +153,6 @@ public:
     void setDirect() noexcept { direct_ = true; }
 
 private:
-    static constexpr std::size_t kDirectBlock = 4096;  // alignment of O_DIRECT reads
-
-    static bool aligned(io::MutableByteView out) noexcept {
-        return reinterpret_cast<std::uintptr_t>(out.data()) % kDirectBlock == 0 && out.size() % kDirectBlock == 0;
-    }
-
     // An O_DIRECT read of `want` bytes rounded up to whole blocks (out has room for them: it is
     // whole blocks), of which `want` count (more is read only at the limit, the last read).
     std::size_t readDirect(io::MutableByteView out, std::size_t want) {
@@ -300,7 +303,7 @@ private:
     // whole pages of page-aligned memory go straight out, anything else is staged in an aligned
     // buffer that goes out whenever it is full.
     void writeDirect(io::ByteView data) {
-        if ((!staging_ || staging_->empty()) && direct_ && aligned(data.data()) && data.size() % kDirectBlock == 0) {
+        if ((!staging_ || staging_->empty()) && direct_ && directAligned(data.data(), data.size())) {
             writeAll(data);
             return;
         }
@@ -326,10 +329,6 @@ private:
         written_ -= padding;
         staging_->clear();
         return padding != 0;
-    }
-
-    static bool aligned(const void* address) noexcept {
-        return reinterpret_cast<std::uintptr_t>(address) % kDirectBlock == 0;
     }
 
     void writeAll(io::ByteView data) {
@@ -370,7 +369,6 @@ private:
     std::size_t bufferUsed_ = 0;
     std::uint64_t reserved_;    // preallocated bytes (see constructor)
     std::uint64_t written_ = 0; // bytes written to the file so far
-    static constexpr std::size_t kDirectBlock = 4096;  // alignment of O_DIRECT writes: a page covers any block size
     bool direct_;                  // O_DIRECT is set on fd_
     std::optional<io::Buffer> staging_;  // direct writes: what is not yet a whole block
     bool ended_ = false;
