@@ -47,9 +47,10 @@ check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path stanza-create
 check_refused 37 "pg1-path" push --stanza=main --reset-pg1-path archive-push "pg_wal/$seg"
 
 step "a WAL file from another cluster (system id mismatch)"
-pg_init "$T/other" 55439
+OTHER_PORT=$((PORT + 1))  # the second cluster, on the next of this test's ports
+pg_init "$T/other" "$OTHER_PORT"
 pg_start "$T/other"
-oseg=$(switch_wal 55439)
+oseg=$(switch_wal "$OTHER_PORT")
 cp "$T/other/pg_wal/$oseg" "$T/foreign/" 2>/dev/null || { mkdir -p "$T/foreign"; cp "$T/other/pg_wal/$oseg" "$T/foreign/"; }
 pg_stop "$T/other"
 chown -R "$PG_OWNER" "$T/foreign"
