@@ -13,6 +13,8 @@
 #     stops answering are retried, then the command succeeds; a wrong
 #     secret fails with SignatureDoesNotMatch (and the secret is not printed); a certificate for
 #     another host name is refused unless --no-repo1-storage-verify-tls.
+#  4e. without bundles, small files go up several at once per worker (more connections than
+#     workers); a 503 is retried, a PUT refused for good fails the backup naming the file.
 #  5. no secret reaches a log file.
 source "$(dirname "$0")/lib/harness.sh"
 source "$(dirname "$0")/lib/s3.sh"
@@ -190,6 +192,36 @@ set +e; out=$(run mpfail archive-push "$T/hist/0000000A.history" 2>&1); rc=$?; s
 assert_contains "$out" "HTTP 500"
 grep -q 'DELETE .*0000000A.history?uploadId=.* forwarded' "$plog" || fail "the failed upload was not aborted"
 [ -z "$(find "$S3_DIR/data/pgark/mpfail/archive" -name '0000000A*')" ] || fail "a failed upload left an object"
+
+step "4e. small files go up several at once; a 503 is retried, a refused PUT fails the backup naming the file (at ${SECONDS}s)"
+# No bundles: every file is an object, and the small ones are grouped, several PUTs per worker at once.
+write_conf grp "$(s3_repo 1 /grp)"
+run grp stanza-create >/dev/null
+write_conf grpproxy "$(s3_repo 1 /grp $((S3_PORT + 2)))"
+small=/pg_data/base/1/PG_VERSION.lz4
+restart_proxy --log-connections --fail "PUT:2:503:SlowDown:$small"
+run grpproxy --archive-check=n --process-max=1 --type=full backup || fail "backup through two SlowDowns failed"
+assert_eq "$(grep -c "^PUT .*$small 503 injected" "$plog")" 2
+assert_eq "$(grep -c "^PUT .*$small 200 forwarded" "$plog")" 1
+# One worker, yet its files went up on several connections at once.
+conns=$(grep -c '^CONNECTION' "$plog")
+[ "$conns" -ge 3 ] || fail "one worker used $conns connection(s): the small files did not go up side by side"
+pgbr grp verify >/dev/null || fail "pgbackrest verify failed on the grouped backup"
+new_pg_dir "$T/restore"
+pgbr grp --pg1-path="$T/restore" restore >/dev/null || fail "pgbackrest restore of the grouped backup failed"
+# template1 does not change under the test's load: restored byte for byte.
+diff -r "$T/pg/base/1" "$T/restore/base/1" >/dev/null || fail "template1 restored from the grouped backup differs"
+restart_proxy --fail "PUT:99:403:AccessDenied:$small"
+# (job-retry 1: the worker runs the failed group once more, at once; a 403 is not retried by HTTP.)
+expect_exit 64 run grpproxy --archive-check=n --process-max=2 --job-retry=1 --type=full backup
+assert_eq "$(grep -c "^PUT .*$small 403 injected" "$plog")" 2
+assert_contains "$OUT" "unable to back up file '$T/pg/base/1/PG_VERSION': unable to write file '/grp/backup/main/"
+assert_contains "$OUT" "HTTP 403"
+assert_eq "$(run grp info | grep -c 'full backup:')" 1
+gdir="$S3_DIR/data/pgark/grp/backup/main"
+failed=$(ls "$gdir" | grep -E '^[0-9]{8}-[0-9]{6}F$' | tail -1)
+[ "$(ls "$gdir" | grep -cE '^[0-9]{8}-[0-9]{6}F$')" = 2 ] || fail "expected the listed backup and the failed one in $gdir: $(ls "$gdir")"
+[ ! -e "$gdir/$failed$small._S3rver_object" ] || fail "a refused PUT left an object in $failed"
 
 step "4b. a wrong secret: SignatureDoesNotMatch, the secret not printed (at ${SECONDS}s)"
 set +e

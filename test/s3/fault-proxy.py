@@ -4,8 +4,9 @@ injects failures. Loopback only, bounded (it exits after --lifetime seconds or -
 
   fault-proxy.py --port P --cert C --key K --upstream-port U --log FILE [--fail RULE]...
 
-RULE is METHOD:COUNT:STATUS:CODE, e.g. "PUT:2:503:SlowDown": the first COUNT requests with that
-method ("any" = every method) get STATUS with an S3 XML error CODE instead of being forwarded.
+RULE is METHOD:COUNT:STATUS:CODE[:TEXT], e.g. "PUT:2:503:SlowDown": the first COUNT requests with
+that method ("any" = every method), and whose path contains TEXT when given, get STATUS with an S3
+XML error CODE instead of being forwarded.
 STATUS "reset" drops the connection with a TCP reset instead of answering; "hang" answers nothing
 for 5 seconds (longer than a test's io-timeout), then drops the connection. Rules are tried in order.
 Everything else is forwarded unchanged (headers included, so SigV4 signatures still verify).
@@ -39,8 +40,9 @@ args = parser.parse_args()
 
 rules = []
 for rule in args.fail:
-    method, count, status, code = rule.split(":")
-    rules.append({"method": method.upper(), "left": int(count), "status": status, "code": code})
+    method, count, status, code, *text = rule.split(":", 4)
+    rules.append({"method": method.upper(), "left": int(count), "status": status, "code": code,
+                  "text": text[0] if text else ""})
 lock = threading.Lock()
 handled = 0
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
@@ -67,7 +69,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def injected(self):
         with lock:
             for rule in rules:
-                if rule["left"] > 0 and rule["method"] in ("ANY", self.command):
+                if rule["left"] > 0 and rule["method"] in ("ANY", self.command) and rule["text"] in self.path:
                     rule["left"] -= 1
                     return rule
         return None

@@ -2,6 +2,10 @@
 #include "command/backup/file_job_protocol.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "command/local/job_codec.h"
 #include "command/local/local_pool.h"
@@ -128,6 +132,58 @@ bool transient(ErrorCode code) {
     }
 }
 
+// A job of several files each stored on its own: the parent groups small files this way for an
+// object store (backup_copy.cpp), where each file costs a request round trip and the server's
+// work on it. Up to kFilesInFlight files are backed up at once, one per thread, so one file's PUT
+// overlaps the next one's reading and compression and the other PUTs; each thread's requests go
+// on a connection of their own (s3_client.h). Results stay in request order. The first failure
+// stops handing out files; the ones already started end (each write is atomic on its own, so no
+// partial object is left), and the error names the file: of several failures, the first in
+// request order.
+constexpr std::size_t kFilesInFlight = 4;
+
+std::vector<BackupFileResult> runFileGroup(storage::Storage& pg, storage::Storage& repo,
+                                           const std::vector<BackupFileRequest>& files) {
+    std::vector<BackupFileResult> results(files.size());
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::exception_ptr failure;
+    std::size_t failedAt = files.size();
+    const auto work = [&] {
+        while (!stop) {
+            const std::size_t i = next++;
+            if (i >= files.size()) return;
+            try {
+                results[i] = backupFile(pg, repo, files[i]);
+            } catch (...) {
+                stop = true;
+                const std::lock_guard lock(mutex);
+                if (i < failedAt) {
+                    failure = std::current_exception();
+                    failedAt = i;
+                }
+                return;
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> threads;  // joined before `work`'s state goes away
+        for (std::size_t t = 1; t < std::min(files.size(), kFilesInFlight); ++t) threads.emplace_back(work);
+        work();
+    }
+    if (!failure) return results;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const Error& error) {
+        // The parent names the file of a one-file job; in a group only the worker knows it.
+        Error named(error.code(), fmt::format("file '{}': {}", pg.describe(files[failedAt].pgPath), error.message()),
+                    error.retryable() ? Retry::Yes : Retry::No);
+        if (!error.hint().empty()) named.withHint(error.hint());
+        throw named;
+    }
+}
+
 }  // namespace
 
 protocol::Job makeBackupFileJob(std::string key, const storage::StorageSpec& repo, const storage::StorageSpec& pg,
@@ -152,6 +208,7 @@ std::vector<BackupFileResult> runBackupJob(storage::Storage& pg, storage::Storag
     std::vector<BackupFileResult> results;
     results.reserve(job.files.size());
     if (!job.bundlePath) {
+        if (job.files.size() > 1) return runFileGroup(pg, repo, job.files);
         for (const BackupFileRequest& request : job.files) results.push_back(backupFile(pg, repo, request));
         return results;
     }

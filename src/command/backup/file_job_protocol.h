@@ -2,6 +2,10 @@
 // storages they need, encoded into a protocol::Job for a `local` worker; the worker's handler runs
 // backupFile() for each and replies with one BackupFileResult per file, in request order. A
 // bundle is written atomically by the worker: if any of its files fails, nothing of it is left.
+// Several files not bundled (a group of small files for an object store) are backed up a few at
+// a time on threads of their own; a failure fails the job with an error that names the file
+// ("file '<path>': ..."), and the files stored meanwhile are complete objects the manifest does
+// not list (as after any failed job).
 #pragma once
 
 #include <optional>
@@ -16,7 +20,7 @@
 namespace pgark::command::backup {
 
 struct BackupJob {
-    std::vector<BackupFileRequest> files;  // exactly one unless bundled
+    std::vector<BackupFileRequest> files;  // one file, a bundle's files, or a group of files stored on their own
     std::optional<std::string> bundlePath;  // backupBundleRepoPath(...): the files go into this one repository file
 };
 

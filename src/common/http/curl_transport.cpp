@@ -35,10 +35,13 @@ std::string uriEncode(std::string_view text, bool keepSlash) {
 
 namespace {
 
-// One share per process: connections, DNS answers and TLS sessions are reused by every handle.
-// Handles may run on several threads at once (an S3 write stream uploads parts from a second
-// thread while another repository's stream is written), so the share is locked, one lock per kind
-// of shared data as libcurl asks; curl_global_init runs once, before the first handle.
+// One share per process: DNS answers and TLS sessions are reused by every handle. Handles run on
+// several threads at once (an S3 write stream uploads parts from a second thread, a backup worker
+// stores several small files at once), so the share is locked, one lock per kind of shared data as
+// libcurl asks; curl_global_init runs once, before the first handle. Connections are not shared:
+// libcurl does not support sharing its connection cache between concurrent threads. Each handle
+// keeps its own connection alive between requests instead, and the S3 client keeps idle handles
+// for its next requests (s3_client.h).
 std::mutex shareLocks[CURL_LOCK_DATA_LAST];
 void lockShare(CURL*, curl_lock_data data, curl_lock_access, void*) { shareLocks[data].lock(); }
 void unlockShare(CURL*, curl_lock_data data, void*) { shareLocks[data].unlock(); }
@@ -49,7 +52,6 @@ CURLSH* processShare() {
         CURLSH* created = libcurl().curl_share_init();
         libcurl().curl_share_setopt(created, CURLSHOPT_LOCKFUNC, lockShare);
         libcurl().curl_share_setopt(created, CURLSHOPT_UNLOCKFUNC, unlockShare);
-        libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
         libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
         libcurl().curl_share_setopt(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
         return created;

@@ -57,9 +57,9 @@ struct HttpOptions {
     unsigned connectPort = 0;
 };
 
-// The libcurl transport. Every transport of the process shares one connection cache, DNS cache
-// and TLS session cache, and keeps connections alive between requests, so a run of small requests
-// to one endpoint costs one TLS handshake.
+// The libcurl transport. It keeps its connection alive between requests, so a run of small
+// requests to one endpoint costs one TLS handshake; every transport of the process shares one DNS
+// cache and TLS session cache, so another transport's first connection resumes a TLS session.
 [[nodiscard]] std::unique_ptr<HttpTransport> makeCurlTransport(HttpOptions options);
 
 // Percent-encodes `text` as SigV4 and S3 want it: unreserved characters (A-Z a-z 0-9 - . _ ~) stay,

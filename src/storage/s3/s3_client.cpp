@@ -6,9 +6,28 @@
 
 namespace pgark::storage::s3 {
 
-S3Client::S3Client(S3Options options) : options_(std::move(options)) {
-    if (!options_.transport) options_.transport = http::makeCurlTransport(options_.http);
+S3Client::S3Client(S3Options options) : options_(std::move(options)), injected_(options_.transport != nullptr) {
     if (options_.clock == nullptr) options_.clock = &systemClock();
+}
+
+std::shared_ptr<http::HttpTransport> S3Client::acquire() {
+    if (injected_) return options_.transport;
+    {
+        const std::lock_guard lock(idleMutex_);
+        if (!idle_.empty()) {
+            std::shared_ptr<http::HttpTransport> transport = std::move(idle_.back());
+            idle_.pop_back();
+            return transport;
+        }
+    }
+    if (options_.transportFactory) return options_.transportFactory();
+    return http::makeCurlTransport(options_.http);
+}
+
+void S3Client::release(std::shared_ptr<http::HttpTransport> transport) {
+    if (injected_) return;
+    const std::lock_guard lock(idleMutex_);
+    idle_.push_back(std::move(transport));
 }
 
 std::string S3Client::hostHeader() const {
@@ -50,8 +69,13 @@ http::HttpResponse S3Client::send(const S3Call& call) {
             request.headers.emplace_back("content-length", std::to_string(call.body.size()));
         return request;
     };
-    const std::lock_guard lock(sendMutex_);
-    return http::performWithRetry(*options_.transport, build, options_.retry, *options_.clock, describe(call));
+    std::unique_lock<std::mutex> serial;
+    if (injected_) serial = std::unique_lock(injectedMutex_);
+    std::shared_ptr<http::HttpTransport> transport = acquire();
+    // A failed request (an exception) drops its transport: curl closes what it left behind.
+    http::HttpResponse response = http::performWithRetry(*transport, build, options_.retry, *options_.clock, describe(call));
+    release(std::move(transport));
+    return response;
 }
 
 Error S3Client::failure(ErrorCode code, std::string_view what, const S3Call& call,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -32,7 +33,11 @@ public:
     const S3Options& options() const noexcept { return options_; }
 
     // Sends `call` with retries; returns the final reply whatever its status. Callable from any
-    // thread (a write stream's uploader): requests of one client go one at a time.
+    // thread (a write stream's uploader, a backup worker storing several small files at once):
+    // with libcurl each concurrent request gets a transport (curl handle) of its own, so requests
+    // of different threads overlap on their own connections, and an idle transport is kept for
+    // the next request (connections themselves are reused through libcurl's shared cache). A
+    // transport a test injected (S3Options::transport) serves one request at a time.
     http::HttpResponse send(const S3Call& call);
 
     // "GET /bucket/key?list-type=2": names a request in messages (no credentials in it).
@@ -46,8 +51,16 @@ private:
     std::string hostHeader() const;
     std::string encodedPath(const std::string& key) const;
 
+    // A transport for one request: the injected one (caller holds injectedMutex_), an idle
+    // curl transport, or a new one; handed back by release().
+    std::shared_ptr<http::HttpTransport> acquire();
+    void release(std::shared_ptr<http::HttpTransport> transport);
+
     S3Options options_;
-    std::mutex sendMutex_;  // the transport (one curl handle) serves one request at a time
+    const bool injected_;        // options_.transport came from the caller: one request at a time
+    std::mutex injectedMutex_;
+    std::mutex idleMutex_;
+    std::vector<std::shared_ptr<http::HttpTransport>> idle_;  // curl transports not serving a request
 };
 
 }  // namespace pgark::storage::s3

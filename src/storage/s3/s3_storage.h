@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,10 @@ struct S3Options {
     http::HttpOptions http;        // TLS, CA, timeout, another host to connect to
     http::RetryPolicy retry;
     std::shared_ptr<http::HttpTransport> transport;  // nullptr = libcurl with `http`; tests pass a script
+    // Without `transport`: makes a transport for a request that starts while the others are busy
+    // (concurrent requests each have one; s3_client.h). nullptr = libcurl with `http`; tests pass a
+    // thread-safe fake to watch requests overlap.
+    std::function<std::shared_ptr<http::HttpTransport>()> transportFactory;
     Clock* clock = nullptr;        // request times and back-off sleeps; nullptr = systemClock()
 };
 
