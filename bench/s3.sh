@@ -5,7 +5,7 @@
 #   - milliseconds per archive-push of a 16 MiB WAL segment (lz4 and zst);
 #   - seconds per full online backup of a pgbench database (lz4 and zst, process-max 1 and 2);
 #   - the pgark/pgBackRest ratios (lower is better), the S3 server's CPU time during each tool's
-#     run (on a small machine the server bounds both), and how many HTTP requests and TLS connections
+#     run (on a small machine the server bounds both), each backup's own CPU time, and how many HTTP requests and TLS connections
 #     each tool makes per push and per backup (counted once, untimed, through test/s3/fault-proxy.py).
 # Usage: bench/s3.sh [path/to/pgark] [pgbench scale=150] [segments=16] [rounds=1]
 # Environment: CONFIGS="lz4:1 zst:1 lz4:2 zst:2" (compress-type:process-max of the backups),
@@ -90,9 +90,13 @@ CONF
 run() { local tool=$1; shift; as_pg "$(tool_bin "$tool")" --config="$B/$tool.conf" --stanza=bench "$@"; }
 # CPU milliseconds the S3 server (one node process) has used so far: what a tool costs the server.
 server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$(cat "$B/s3/s3.pid")/stat"; }
-row() { # row LABEL PGBACKREST_MS PGARK_MS DIVISOR [SERVER_PGBACKREST SERVER_PGARK]
+# CPU milliseconds of this shell's finished children so far: a backup's own cost (the tool, its
+# workers and threads), as the server's above.
+client_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($16 + $17) * 1000 / hz)}' "/proc/$$/stat"; }
+row() { # row LABEL PGBACKREST_MS PGARK_MS DIVISOR [SERVER_PGBACKREST SERVER_PGARK [CLIENT_PGBACKREST CLIENT_PGARK]]
   printf '%-26s %14.2f %14.2f %8.2f' "$1" "$(echo "$2/$4" | bc -l)" "$(echo "$3/$4" | bc -l)" "$(echo "$3/$2" | bc -l)"
   [ $# -lt 6 ] || printf ' %9.2f %9.2f' "$(echo "$5/$4" | bc -l)" "$(echo "$6/$4" | bc -l)"
+  [ $# -lt 8 ] || printf ' %9.2f %9.2f' "$(echo "$7/$4" | bc -l)" "$(echo "$8/$4" | bc -l)"
   echo
 }
 
@@ -138,7 +142,7 @@ if [ "${COUNT:-1}" = 1 ]; then
 fi
 
 # --- archive-push ---
-declare -A PUSH FULL SRV
+declare -A PUSH FULL SRV CLI
 if [ "${PUSH:-1}" = 1 ]; then
   for compress in lz4 zst; do
     for round in $(seq 1 "$ROUNDS"); do
@@ -164,11 +168,12 @@ if [ "${BACKUP:-1}" = 1 ]; then
         conf "$tool" "backup-$tool" "$compress" "$pmax"
         run "$tool" stanza-create >/dev/null
         sync
-        t0=$(now); c0=$(server_cpu)
+        t0=$(now); c0=$(server_cpu); u0=$(client_cpu)
         run "$tool" --type=full backup
-        t1=$(now); c1=$(server_cpu)
+        t1=$(now); c1=$(server_cpu); u1=$(client_cpu)
         FULL[$tool-$cfg]+="$((t1 - t0)) "
         SRV[$tool-$cfg]+="$((c1 - c0)) "
+        CLI[$tool-$cfg]+="$((u1 - u0)) "
         rm -rf "$BUCKET_DIR/backup-$tool"
       done
     done
@@ -185,12 +190,14 @@ if [ "${PUSH:-1}" = 1 ]; then
   done
 fi
 if [ "${BACKUP:-1}" = 1 ]; then
-  printf '\n%-26s %14s %14s %8s %19s\n' "full backup ($size)" "pgBackRest s" "pgark s" "ratio" "server CPU s (b/a)"
+  printf '\n%-26s %14s %14s %8s %19s %19s\n' "full backup ($size)" "pgBackRest s" "pgark s" "ratio" "server CPU s (b/a)" "client CPU s (b/a)"
   for cfg in $CONFIGS; do
     row "${cfg%:*} process-max=${cfg#*:}" "$(echo "${FULL[pgbackrest-$cfg]}" | median)" "$(echo "${FULL[pgark-$cfg]}" | median)" 1000 \
-      "$(echo "${SRV[pgbackrest-$cfg]}" | median)" "$(echo "${SRV[pgark-$cfg]}" | median)"
+      "$(echo "${SRV[pgbackrest-$cfg]}" | median)" "$(echo "${SRV[pgark-$cfg]}" | median)" \
+      "$(echo "${CLI[pgbackrest-$cfg]}" | median)" "$(echo "${CLI[pgark-$cfg]}" | median)"
   done
 fi
 echo "($count segments per push round, median of $ROUNDS rounds; ratio = pgark / pgBackRest, lower is better;"
-echo " server CPU = user+sys time of the S3 server's process during the run, pgBackRest's / pgark's)"
+echo " server CPU = user+sys time of the S3 server's process during the run, pgBackRest's / pgark's;"
+echo " client CPU = user+sys time of the backup command and its workers)"
 if [ -f "$B/counts.txt" ]; then echo; echo "HTTP requests and TLS connections (counted through a proxy, untimed):"; cat "$B/counts.txt"; fi
