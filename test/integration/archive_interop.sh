@@ -4,8 +4,10 @@
 #     pgbackrest's own checksum check accepts pgark's info files (plain and encrypted);
 #  2. a stanza pgbackrest created and filled: pgark reads its info files and `pgark archive-get`
 #     returns the segments byte for byte;
-#  3. zst frames as pgark writes them (with a content checksum pgBackRest does not write, several
-#     frames per segment) are read by `pgbackrest archive-get` and by the zstd tool.
+#  3. zst frames as pgark writes them (with a content checksum and size pgBackRest does not write,
+#     several frames per segment) are read by `pgbackrest archive-get` and by the zstd tool; pgark
+#     reads them (decoded frame by frame on two threads), pgbackrest's zst frames (streamed), and a
+#     segment stored as one 16 MiB frame (too large to decode whole: streamed).
 source "$(dirname "$0")/lib/harness.sh"
 command -v pgbackrest >/dev/null || skip "pgbackrest 2.45 not installed (run scripts/install-deps.sh)"
 PORT=$PGARK_TEST_PORT
@@ -81,4 +83,35 @@ assert_contains "$(zstd -lv "$stored" 2>&1)" "# Zstandard Frames: 8"
 zstd -dc "$stored" | cmp -s - "$T/pg/pg_wal/$seg" || fail "zstd -d of pgark's $seg differs"
 pgbr archive-get "$seg" "$T/by-pgbackrest"
 cmp -s "$T/by-pgbackrest" "$T/pg/pg_wal/$seg" || fail "pgbackrest archive-get of pgark's zst $seg differs"
+# Every frame records its content size, so zstd -l can total them.
+assert_contains "$(zstd -lv "$stored" 2>&1)" "Decompressed Size: 16.0 MiB (16777216 B)"
+rm -f "$T/by-pgark"
+as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main archive-get "$seg" "$T/by-pgark"
+cmp -s "$T/by-pgark" "$T/pg/pg_wal/$seg" || fail "pgark archive-get of pgark's zst $seg differs"
+# A damaged frame checksum (the file's last byte) is refused, and nothing is written.
+cp "$stored" "$T/stored.good"
+size=$(stat -c %s "$stored"); byte=$(od -An -tu1 -j $((size - 1)) -N1 "$stored" | tr -d ' ')
+printf "\\$(printf %03o $((byte ^ 0x55)))" | dd of="$stored" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+cmp -s "$stored" "$T/stored.good" && fail "the stored file was not damaged"
+rm -f "$T/by-pgark"
+expect_exit 112 as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main archive-get "$seg" "$T/by-pgark"
+assert_contains "$OUT" "invalid zst compressed data"
+[ ! -e "$T/by-pgark" ] || fail "archive-get wrote a damaged segment"
+# The same content as one frame of 16 MiB (with size and checksum): too large to decode whole.
+zstd -q -3 -C --content-size -c "$T/pg/pg_wal/$seg" >"$stored"
+assert_contains "$(zstd -lv "$stored" 2>&1)" "# Zstandard Frames: 1"
+rm -f "$T/by-pgark"
+as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main archive-get "$seg" "$T/by-pgark"
+cmp -s "$T/by-pgark" "$T/pg/pg_wal/$seg" || fail "pgark archive-get of a one-frame zst $seg differs"
+
+step "zst as pgbackrest writes it (no content size or checksum): pgark reads it"
+write_conf pgbackrest n
+sed -i 's#^compress-type=.*#compress-type=zst#; s#repo-pgbackrest-n#repo-pgbackrest-zst#' "$T/pgark.conf"
+pgbr stanza-create
+seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
+stored=$(find "$T/repo-pgbackrest-zst/archive/main/15-1" -name "$seg-*.zst")
+[ -n "$stored" ] || fail "pgbackrest did not archive $seg as .zst"
+rm -f "$T/by-pgark"
+as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main archive-get "$seg" "$T/by-pgark"
+cmp -s "$T/by-pgark" "$T/pg/pg_wal/$seg" || fail "pgark archive-get of pgbackrest's zst $seg differs"
 echo "PASS: $TEST_NAME"

@@ -6,11 +6,13 @@
 #include <filesystem>
 
 #include "command/archive/archive_files.h"
+#include "common/compress/zst_frames.h"
 #include "common/crypto/cipher.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/io/decoded_source.h"
 #include "common/io/filter.h"
+#include "common/io/mapped_file.h"
 #include "common/log.h"
 #include "common/serial_worker.h"
 #include "info/archive_info.h"
@@ -107,6 +109,77 @@ bool wholeSegmentOf(io::ByteView head, std::uint64_t size, std::string_view walN
     }
 }
 
+// The destination, written to a temp file beside it that only commit() renames into place.
+// `size`: the content's size when known, else a segment's is assumed (see WriteOptions::sizeHint).
+std::unique_ptr<io::WriteStream> openDestination(const std::string& destPath, std::string_view walName,
+                                                 const GetOptions& options, std::optional<std::uint64_t> size) {
+    const std::filesystem::path dest(destPath);
+    // Chunks go to write() as they are: a buffer the size of a chunk makes the stream pass them
+    // (and larger writes) through instead of copying them into its own 1 MiB buffer first.
+    auto destDir = storage::makePosixStorage(dest.parent_path().string(), {.bufferSize = kChunkSize});
+    // A segment is as long as the cluster's segment size: reserving it up front makes the write
+    // several times cheaper on ext4 (see WriteOptions::sizeHint).
+    if (!size && postgres::isWalSegmentName(walName))
+        size = options.pgControl && options.pgControl->walSegmentSize != 0 ? options.pgControl->walSegmentSize
+                                                                           : postgres::kWalSegmentSizeDefault;
+    // PostgreSQL fsyncs what it restores itself, and a crash only means fetching it again.
+    return destDir->openWrite(dest.filename().string(), {.syncFile = false,
+                                                         .syncPath = false,
+                                                         .createPath = false,
+                                                         .sizeHint = size});
+}
+
+// Checks what was written to `output` and commits it, or aborts it and throws Error(Checksum).
+// `sha1`: of the content when it was hashed on the way, else "". `checksummed`: every byte was
+// verified by the decompressor (see fetch()); `head` and `size` are the content's first bytes
+// and size.
+void checkAndCommit(const Found& found, std::string_view walName, const GetOptions& options, io::WriteStream& output,
+                    std::string sha1, bool checksummed, io::ByteView head, std::uint64_t size) {
+    if (!found.sha1.empty() && sha1.empty() && (!checksummed || !wholeSegmentOf(head, size, walName, options)))
+        sha1 = sha1OfStored(found);  // a frame had no checksum, or the header is not this segment's
+    if (!found.sha1.empty() && !sha1.empty() && sha1 != found.sha1) {
+        output.abort();
+        throw Error(ErrorCode::Checksum,
+                    fmt::format("WAL file '{}' in the {} archive is corrupt: its content has checksum {}",
+                                found.repo->storage->describe(found.path), found.repo->name(), sha1))
+            .withHint("the file's name records the checksum it was stored with; restore it from another repository");
+    }
+    output.commit();
+}
+
+// Largest zst frame fetchFrames() decodes whole: two buffers of it are allocated. archive-push
+// writes pieces of 2 MiB; a segment stored as one frame goes through the streaming path.
+constexpr std::size_t kWholeFrameMax = 4 * 1024 * 1024;
+
+// The fast path for a zst file in a local, unencrypted repository whose every frame records its
+// content size and checksum (as archive-push writes segments): the file is mapped, and its frames
+// are decoded whole on two threads, each straight into a buffer of its own that is then written
+// (zst_frames.h). Returns false, having done nothing, for any other file.
+bool fetchFrames(const Found& found, std::string_view walName, const std::string& destPath,
+                 const GetOptions& options) {
+    if (found.compressType != compress::CompressType::Zst || !found.cipherPass.empty() ||
+        found.repo->storage->type() != "posix")
+        return false;
+    const std::string local = found.repo->storage->describe(found.path);
+    if (!local.starts_with('/')) return false;
+    const io::MappedFile stored(local);
+    const auto frames = compress::zstWholeFrames(stored.view(), kWholeFrameMax);
+    if (!frames) return false;
+
+    std::uint64_t size = 0;
+    for (const compress::ZstFrame& frame : *frames) size += frame.outSize;
+    const auto output = openDestination(destPath, walName, options, size);
+    std::vector<std::byte> head;  // the first bytes, for wholeSegmentOf()
+    compress::zstDecodeFrames(stored.view(), *frames, [&](io::ByteView bytes) {
+        if (head.empty())
+            head.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(
+                                                           std::min(bytes.size(), postgres::kWalHeaderReadSize)));
+        output->write(bytes);
+    });
+    checkAndCommit(found, walName, options, *output, "", true, head, size);
+    return true;
+}
+
 // Decrypts and decompresses the stored file into `destPath`, which appears only once its content
 // is known to be the one stored:
 // - in general, its SHA-1 matches the checksum in the stored name;
@@ -117,24 +190,10 @@ bool wholeSegmentOf(io::ByteView head, std::uint64_t size, std::string_view walN
 //   doubt (a frame without checksum, a header that does not match) falls back to the SHA-1.
 // Threads share the work: this one decodes chunk n+1 while workers hash and write chunk n.
 void fetch(const Found& found, std::string_view walName, const std::string& destPath, const GetOptions& options) {
+    if (fetchFrames(found, walName, destPath, options)) return;
     const auto content = openStored(found);
-
-    const std::filesystem::path dest(destPath);
-    // Chunks go to write() as they are: a buffer the size of a chunk makes the stream pass them
-    // through instead of copying them into its own 1 MiB buffer first.
-    auto destDir = storage::makePosixStorage(dest.parent_path().string(), {.bufferSize = kChunkSize});
     const bool segment = postgres::isWalSegmentName(walName);
-    // A segment is as long as the cluster's segment size: reserving it up front makes the write
-    // several times cheaper on ext4 (see WriteOptions::sizeHint).
-    std::optional<std::uint64_t> sizeHint;
-    if (segment)
-        sizeHint = options.pgControl && options.pgControl->walSegmentSize != 0 ? options.pgControl->walSegmentSize
-                                                                               : postgres::kWalSegmentSizeDefault;
-    // PostgreSQL fsyncs what it restores itself, and a crash only means fetching it again.
-    auto output = destDir->openWrite(dest.filename().string(), {.syncFile = false,
-                                                                .syncPath = false,
-                                                                .createPath = false,
-                                                                .sizeHint = sizeHint});
+    const auto output = openDestination(destPath, walName, options, std::nullopt);
 
     // Chunks cycle through decode -> (hash, write); a chunk is refilled once both are done with it.
     // 256 KiB chunks: every page of a buffer is a page fault in a process this short-lived, and
@@ -172,21 +231,8 @@ void fetch(const Found& found, std::string_view walName, const std::string& dest
         hashWorker.finish();
         writeWorker.finish();
     }
-    if (!found.sha1.empty()) {
-        std::string sha1;
-        if (hashing)
-            sha1 = hasher.finalHex();
-        else if (!content->contentChecksummed() || !wholeSegmentOf(head, size, walName, options))
-            sha1 = sha1OfStored(found);  // a later frame had no checksum, or the header is not this segment's
-        if (!sha1.empty() && sha1 != found.sha1) {
-            output->abort();
-            throw Error(ErrorCode::Checksum,
-                        fmt::format("WAL file '{}' in the {} archive is corrupt: its content has checksum {}",
-                                    found.repo->storage->describe(found.path), found.repo->name(), sha1))
-                .withHint("the file's name records the checksum it was stored with; restore it from another repository");
-        }
-    }
-    output->commit();
+    checkAndCommit(found, walName, options, *output, hashing ? hasher.finalHex() : std::string(),
+                   content->contentChecksummed(), head, size);
 }
 
 }  // namespace

@@ -128,8 +128,10 @@ bool alreadyStored(const Target& target, const Source& source, const std::string
 }
 
 // zst frames get a content checksum, as lz4 frames always have, so that archive-get can verify
-// the content while decompressing instead of hashing it again (see archive_get.cpp).
-constexpr compress::CompressOptions kFrameOptions{.contentChecksum = true};
+// the content while decompressing instead of hashing it again (see archive_get.cpp). A segment's
+// zst pieces also record their content size, so that archive-get can decode each one in a single
+// call straight into its own buffer, two at once (see zst_frames.h).
+constexpr compress::CompressOptions kFrameOptions{.contentChecksum = true, .contentSize = true};
 
 // Every file is encrypted with the archive sub-passphrase (spec §7.2). `compress`: segments
 // written through the chain are compressed by it; segmentBytes() compresses on its own.

@@ -34,6 +34,10 @@ struct CompressOptions {
     // Record an XXH64 of the content in each frame, which every zstd decoder checks. Off by
     // default: pgBackRest writes frames without it (and reads both).
     bool contentChecksum = false;
+    // Record each frame's content size in its header (the zst whole compressor only: a stream
+    // does not know its size). A reader can then decode the frame in one call straight into a
+    // buffer of that size (see zst_frames.h). Off by default, as pgBackRest writes frames.
+    bool contentSize = false;
 };
 
 // Throws Error(OptionInvalidRange) when `level` is out of range. Type None is an Assert error.

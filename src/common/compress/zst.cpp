@@ -140,7 +140,7 @@ public:
         if (!ctx_) throwCompress(kCodec, "unable to create context");
         check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, level));
         check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_checksumFlag, options.contentChecksum ? 1 : 0));
-        check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_contentSizeFlag, 0));
+        check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_contentSizeFlag, options.contentSize ? 1 : 0));
     }
 
     CompressedBytes compress(io::ByteView in) override {

@@ -1,4 +1,4 @@
-// SHA-1 (OpenSSL EVP) as a streaming hasher, a one-shot helper, and the Sha1 and Size filters.
+// SHA-1 (OpenSSL, see hash.cpp) as a streaming hasher, a one-shot helper, and the Sha1 and Size filters.
 #pragma once
 
 #include <memory>
