@@ -78,8 +78,8 @@ seg=$(switch_wal "$PORT"); wait_archived "$PORT" "$seg"
 stored=$(find "$T/repo-pgark-zst/archive/main/15-1" -name "$seg-*.zst")
 [ -n "$stored" ] || fail "segment $seg was not archived as .zst"
 assert_contains "$(zstd -lv "$stored" 2>&1)" "XXH64"
-# A 16 MiB segment is compressed in 2 MiB pieces on two threads, one frame each.
-assert_contains "$(zstd -lv "$stored" 2>&1)" "# Zstandard Frames: 8"
+# A 16 MiB segment is compressed in 1 MiB pieces on two threads, one frame each.
+assert_contains "$(zstd -lv "$stored" 2>&1)" "# Zstandard Frames: 16"
 zstd -dc "$stored" | cmp -s - "$T/pg/pg_wal/$seg" || fail "zstd -d of pgark's $seg differs"
 pgbr archive-get "$seg" "$T/by-pgbackrest"
 cmp -s "$T/by-pgbackrest" "$T/pg/pg_wal/$seg" || fail "pgbackrest archive-get of pgark's zst $seg differs"

@@ -148,7 +148,8 @@ void checkAndCommit(const Found& found, std::string_view walName, const GetOptio
 }
 
 // Largest zst frame fetchFrames() decodes whole: two buffers of it are allocated. archive-push
-// writes pieces of 2 MiB; a segment stored as one frame goes through the streaming path.
+// writes pieces of 1 MiB (2 MiB before); a segment stored as one frame goes through the streaming
+// path.
 constexpr std::size_t kWholeFrameMax = 4 * 1024 * 1024;
 
 // The fast path for a zst file in a local, unencrypted repository whose every frame records its
