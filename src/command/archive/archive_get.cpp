@@ -109,6 +109,12 @@ bool wholeSegmentOf(io::ByteView head, std::uint64_t size, std::string_view walN
     }
 }
 
+// The size of a WAL segment of this cluster (the default when its pg_control is not known).
+std::uint64_t segmentSize(const GetOptions& options) {
+    return options.pgControl && options.pgControl->walSegmentSize != 0 ? options.pgControl->walSegmentSize
+                                                                       : postgres::kWalSegmentSizeDefault;
+}
+
 // The destination, written to a temp file beside it that only commit() renames into place.
 // `size`: the content's size when known, else a segment's is assumed (see WriteOptions::sizeHint).
 std::unique_ptr<io::WriteStream> openDestination(const std::string& destPath, std::string_view walName,
@@ -119,9 +125,7 @@ std::unique_ptr<io::WriteStream> openDestination(const std::string& destPath, st
     auto destDir = storage::makePosixStorage(dest.parent_path().string(), {.bufferSize = kChunkSize});
     // A segment is as long as the cluster's segment size: reserving it up front makes the write
     // several times cheaper on ext4 (see WriteOptions::sizeHint).
-    if (!size && postgres::isWalSegmentName(walName))
-        size = options.pgControl && options.pgControl->walSegmentSize != 0 ? options.pgControl->walSegmentSize
-                                                                           : postgres::kWalSegmentSizeDefault;
+    if (!size && postgres::isWalSegmentName(walName)) size = segmentSize(options);
     // PostgreSQL fsyncs what it restores itself, and a crash only means fetching it again.
     return destDir->openWrite(dest.filename().string(), {.syncFile = false,
                                                          .syncPath = false,
@@ -152,14 +156,17 @@ void checkAndCommit(const Found& found, std::string_view walName, const GetOptio
 // path.
 constexpr std::size_t kWholeFrameMax = 4 * 1024 * 1024;
 
-// The fast path for a zst file in a local, unencrypted repository whose every frame records its
-// content size and checksum (as archive-push writes segments): the file is mapped, and its frames
-// are decoded whole on two threads, each straight into a buffer of its own that is then written
-// (zst_frames.h). Returns false, having done nothing, for any other file.
+// The fast path for a zst segment in a local, unencrypted repository whose every frame records
+// its content size and checksum (as archive-push writes segments): the file is mapped, and its
+// frames are decoded whole on two threads, each straight into a buffer of its own that is then
+// written (zst_frames.h). Returns false, having done nothing, for any other file, and for frames
+// whose sizes do not add up to one segment: the destination's space is reserved for that total
+// up front, which a damaged header must not be able to make huge (the streaming path then finds
+// out what is wrong).
 bool fetchFrames(const Found& found, std::string_view walName, const std::string& destPath,
                  const GetOptions& options) {
     if (found.compressType != compress::CompressType::Zst || !found.cipherPass.empty() ||
-        found.repo->storage->type() != "posix")
+        found.repo->storage->type() != "posix" || !postgres::isWalSegmentName(walName))
         return false;
     const std::string local = found.repo->storage->describe(found.path);
     if (!local.starts_with('/')) return false;
@@ -169,6 +176,7 @@ bool fetchFrames(const Found& found, std::string_view walName, const std::string
 
     std::uint64_t size = 0;
     for (const compress::ZstFrame& frame : *frames) size += frame.outSize;
+    if (size != segmentSize(options)) return false;
     const auto output = openDestination(destPath, walName, options, size);
     std::vector<std::byte> head;  // the first bytes, for wholeSegmentOf()
     compress::zstDecodeFrames(stored.view(), *frames, [&](io::ByteView bytes) {
