@@ -1,6 +1,8 @@
 // zst filters over the zstd streaming API: frames without checksum or content size, as pgBackRest
-// writes them (a content checksum on request, which pgBackRest reads as well). The decoder accepts concatenated frames. zstd buffers internally, so both
-// directions write straight into the caller's buffer however small it is.
+// writes them (a content checksum on request, which pgBackRest reads as well). The decoder accepts
+// concatenated frames. zstd buffers internally, so both directions write straight into the
+// caller's buffer however small it is. The whole compressor may also record each frame's content
+// size (CompressOptions::contentSize), for archive-get's whole-frame decode (zst_frames.h).
 #include <zstd.h>
 
 #include <algorithm>
