@@ -2,13 +2,16 @@
 //
 // The data path: the repository file is decrypted and decompressed straight into chunk buffers
 // (io::DecodedSource), which are hashed and written on two other threads while the next chunk is
-// decoded (io::pipeChunks). Large files bypass the page cache: copying a restore into it and
-// writing it back at the fsync cost more than the disk write itself. The destination is committed
+// decoded (io::pipeChunks). Files are written through the page cache and left there: PostgreSQL
+// reads them right after the restore, and a --delta restore can hash them without reading the
+// disk. Writeback of each chunk starts as soon as it is written, so the fsync before the rename
+// waits for little more than the last chunk. The destination is committed
 // (renamed into place) only after the manifest's size and sha1 were checked, so a corrupt
 // repository file never leaves a file behind.
 #include "command/restore/file_job.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,9 +22,11 @@
 
 #include <fmt/format.h>
 
+#include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/io/chunk_pipeline.h"
 #include "common/io/decoded_source.h"
+#include "storage/posix/page_cache.h"
 
 namespace pgark::command::restore {
 
@@ -31,8 +36,11 @@ namespace {
 // restore, so its chunks are faulted in once; 1 MiB is also what the repository file is read by.
 constexpr std::size_t kChunkSize = 1024 * 1024;
 
-// Files at least this large bypass the page cache (WriteOptions::direct): below, a file is a
-// single write and O_DIRECT's padding and truncation are not worth it.
+// Bytes of a mapped file made present and hashed at a time (see hashMapped).
+constexpr std::size_t kMapWindow = 8 * 1024 * 1024;
+
+// --delta reads an uncached file at least this large with O_DIRECT (ReadOptions::direct): below,
+// a file is a single read and O_DIRECT's alignment is not worth it.
 constexpr std::uint64_t kDirectMin = 256 * 1024;
 
 // The local path behind `path` when `pg` is the POSIX driver. The Storage interface has no
@@ -63,9 +71,63 @@ void applyFixUp(const std::string& path, const RestoreFileRequest& request, cons
     }
 }
 
+// The sha1 of the first `size` bytes of `fd`, hashed straight from a mapping of the file on this
+// thread: no copy and no second thread, for a file that is in the page cache (as right after a
+// restore). nullopt if the file is shorter than that after all.
+std::optional<std::string> hashMapped(int fd, const std::string& path, std::uint64_t size) {
+    void* const mapped = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (mapped == MAP_FAILED) throwSys(ErrorCode::FileRead, errno, fmt::format("unable to map file '{}'", path));
+    const auto* bytes = static_cast<const std::byte*>(mapped);
+    crypto::Sha1Hasher hasher;
+    bool whole = true;
+    try {
+        for (std::uint64_t at = 0; at < size;) {
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kMapWindow, size - at));
+            // Maps the window's cached pages in one call instead of a fault per 64 KiB. EFAULT: the
+            // file is shorter than it was (it cannot match); EINVAL: a kernel before 5.14, where
+            // the pages are faulted in as they are hashed.
+            if (::madvise(const_cast<std::byte*>(bytes + at), n, MADV_POPULATE_READ) == -1 && errno == EFAULT) {
+                whole = false;
+                break;
+            }
+            hasher.update({bytes + at, n});
+            at += n;
+        }
+    } catch (...) {
+        ::munmap(mapped, size);
+        throw;
+    }
+    ::munmap(mapped, size);
+    if (!whole) return std::nullopt;
+    return hasher.finalHex();
+}
+
 // sha1 of the first `size` bytes of the existing file, or nullopt if it has fewer (or vanished).
-// The next chunk is read while the last one is hashed.
+// A cached local file is hashed from a mapping (hashMapped); otherwise the next chunk is read
+// (O_DIRECT when uncached) while the last one is hashed.
 std::optional<std::string> hashPrefix(storage::Storage& pg, const RestoreFileRequest& request) {
+    if (const auto path = localPath(pg, request.pgPath); path && request.size >= kDirectMin) {
+        const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+            if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+            throwSys(ErrorCode::FileOpen, errno, fmt::format("unable to open file '{}' for read", *path));
+        }
+        struct stat st;
+        std::optional<std::optional<std::string>> hashed;
+        try {
+            if (::fstat(fd, &st) == -1) throwSys(ErrorCode::FileInfo, errno, fmt::format("unable to get info for '{}'", *path));
+            if (static_cast<std::uint64_t>(st.st_size) < request.size)
+                hashed.emplace(std::nullopt);
+            else if (storage::mostlyCached(fd, 0, request.size))
+                hashed.emplace(hashMapped(fd, *path, request.size));
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        if (hashed) return *hashed;
+    }
+
     // Direct when the file is not cached (as after a restore): the chunks are page-aligned.
     auto stream = pg.openRead(request.pgPath, {.ignoreMissing = true, .limit = request.size,
                                                .direct = request.size >= kDirectMin});
@@ -81,9 +143,10 @@ std::optional<std::string> hashPrefix(storage::Storage& pg, const RestoreFileReq
     return hashed.sha1;
 }
 
-// The delta decision (spec §9.4): the existing file is kept when it matches, after fixing its
-// length, mode and mtime. nullopt = write it.
-std::optional<RestoreFileResult> tryKeep(storage::Storage& pg, const RestoreFileRequest& request) {
+}  // namespace
+
+std::optional<RestoreFileResult> keepExisting(storage::Storage& pg, const RestoreFileRequest& request) {
+    if (request.delta == RestoreDelta::Off || request.zero) return std::nullopt;
     const auto info = pg.info(request.pgPath, storage::InfoLevel::Detail);
     if (!info || info->type != storage::FileType::File) return std::nullopt;
 
@@ -113,6 +176,8 @@ std::optional<RestoreFileResult> tryKeep(storage::Storage& pg, const RestoreFile
     return RestoreFileResult{.result = RestoreCopyResult::Kept, .truncated = fix.truncate};
 }
 
+namespace {
+
 storage::WriteOptions destinationOptions(const RestoreFileRequest& request) {
     return {.atomic = true,
             .syncFile = request.syncFile,
@@ -127,12 +192,11 @@ void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFil
     storage::WriteOptions options = destinationOptions(request);
     // Reserving the blocks up front spares ext4 its allocation page by page.
     options.sizeHint = request.size;
-    options.direct = request.size >= kDirectMin;
     auto destination = pg.openWrite(request.pgPath, options);  // aborted by its destructor if anything throws
     // Decoding, hashing and writing run at once, each on its own thread, chunk by chunk.
     const io::ChunkPipelineResult restored =
         io::pipeChunks([&content](io::Buffer& chunk) { return content.fill(chunk); }, destination.get(),
-                       {.chunkSize = kChunkSize, .limit = request.size});
+                       {.chunkSize = kChunkSize, .limit = request.size, .writeback = true});
     if (restored.size != request.size || restored.sha1 != request.sha1) {
         destination->abort();
         throwError(ErrorCode::Checksum, "restored {} bytes with checksum '{}', expected {} bytes with checksum '{}'",
@@ -189,7 +253,7 @@ RestoreFileResult restoreFile(storage::Storage& repo, storage::Storage& pg, cons
         return {.result = RestoreCopyResult::Created};
     }
     if (request.delta != RestoreDelta::Off) {
-        if (auto kept = tryKeep(pg, request)) return *kept;
+        if (auto kept = keepExisting(pg, request)) return *kept;
     }
 
     // An empty file needs no repository read: bundled backups do not even store it (spec §4.6).

@@ -61,6 +61,13 @@ struct RestoreFileResult {
     bool truncated = false;  // Kept: the existing file was longer and was cut to the manifest size
 };
 
+// The --delta decision alone (spec §9.4): whether the file already at pgPath can be kept (Checksum:
+// its first `size` bytes have the manifest sha1; Timestamp: its size and mtime match and predate
+// the backup's copy start), after cutting it to `size` and fixing its mode and mtime. nullopt: it
+// must be written (always for delta Off and for a zeroed file). Safe to call from several threads at once for
+// different files, each with its own `pg`.
+[[nodiscard]] std::optional<RestoreFileResult> keepExisting(storage::Storage& pg, const RestoreFileRequest& request);
+
 // Restores one file from `repo` into `pg`. The file is written atomically with the manifest mode and
 // mtime: on any failure nothing new is left at pgPath (an existing file there is untouched).
 // Throws Error naming the repository file for a missing, corrupt, truncated or wrongly keyed

@@ -20,6 +20,7 @@
 #include "command/local/local_pool.h"
 #include "command/repo.h"
 #include "command/restore/backup_set.h"
+#include "command/restore/delta_check.h"
 #include "command/restore/file_job.h"
 #include "command/restore/file_job_protocol.h"
 #include "command/restore/recovery.h"
@@ -233,7 +234,12 @@ int runRestore(const config::Config& config) {
 
     const RestoreDelta delta = settings.delta ? (settings.force ? RestoreDelta::Timestamp : RestoreDelta::Checksum)
                                               : RestoreDelta::Off;
-    FileJobs jobs;
+    struct Planned {
+        const pgark::info::ManifestFile* file;
+        storage::StorageSpec spec;
+        restore::RestoreFileRequest request;
+    };
+    std::vector<Planned> planned;
     std::uint64_t total = 0;
     for (const pgark::info::ManifestFile& file : manifest.files()) {
         const pgark::info::RepoFileLocation location = manifest.repoFileLocation(settings.stanza, file);
@@ -261,31 +267,59 @@ int runRestore(const config::Config& config) {
             request.pgPath = *target->file;
         }
         total += file.size;
-        jobs.add(restore::makeRestoreFileJob(file.name, repo.spec, spec, request), file.size);
+        planned.push_back({&file, std::move(spec), std::move(request)});
     }
-    jobs.sort();
-    log::info("restore {} files ({}) with {} process{}", jobs.count(), command::info::formatSize(total), settings.processMax,
-              settings.processMax == 1 ? "" : "es");
+    log::info("restore {} files ({}) with {} process{}", planned.size(), command::info::formatSize(total),
+              settings.processMax, settings.processMax == 1 ? "" : "es");
 
     std::uint64_t done = 0;
-    {
+    const auto record = [&](const pgark::info::ManifestFile& file, const restore::RestoreFileResult& restored) {
+        const std::string path = file.name == kPgControl ? settings.pgPath + "/" + std::string(kPgControlTemp)
+                                                         : paths.absolute(file.name);
+        owners.apply(path, file.user, file.group);
+        done += file.size;
+        const unsigned percent = total == 0 ? 100 : static_cast<unsigned>(done * 100 / total);
+        if (restore::zeroedFile(file.name, zeroed))
+            log::detail("restore zeroed file {} ({}, {}%)", path, command::info::formatSize(file.size), percent);
+        else if (restored.result == restore::RestoreCopyResult::Kept)
+            log::detail("restore file {} - exists and matches backup ({}, {}%)", path, command::info::formatSize(file.size),
+                        percent);
+        else
+            log::detail("restore file {} ({}, {}%){}", path, command::info::formatSize(file.size), percent,
+                        file.size == 0 ? "" : " checksum " + file.checksum);
+    };
+
+    // --delta: which existing files can be kept is decided here, on several threads, before the
+    // workers start; they are sent only the files to write, with nothing left to compare.
+    std::vector<std::optional<restore::RestoreFileResult>> kept(planned.size());
+    if (delta != RestoreDelta::Off) {
+        std::vector<restore::DeltaCheck> checks;
+        std::vector<std::size_t> checked;
+        for (std::size_t i = 0; i < planned.size(); i++) {
+            if (planned[i].request.zero) continue;
+            checks.push_back({planned[i].spec.field("path"), planned[i].request});
+            checked.push_back(i);
+        }
+        std::vector<std::optional<restore::RestoreFileResult>> answers =
+            restore::checkExisting(checks, std::max(settings.processMax, 2u));
+        for (std::size_t i = 0; i < checked.size(); i++) kept[checked[i]] = answers[i];
+    }
+
+    FileJobs jobs;
+    for (std::size_t i = 0; i < planned.size(); i++) {
+        if (kept[i]) {
+            record(*planned[i].file, *kept[i]);
+            continue;
+        }
+        planned[i].request.delta = RestoreDelta::Off;
+        jobs.add(restore::makeRestoreFileJob(planned[i].file->name, repo.spec, planned[i].spec, planned[i].request),
+                 planned[i].file->size);
+    }
+    jobs.sort();
+    if (jobs.count() != 0) {
         protocol::WorkerPool pool = startLocalPool(config, settings.processMax);
         pool.run(jobs, [&](protocol::JobResult&& result) {
-            const restore::RestoreFileResult restored = restore::readRestoreFileResult(result);
-            const pgark::info::ManifestFile& file = *manifest.file(result.key);
-            const std::string path = file.name == kPgControl ? settings.pgPath + "/" + std::string(kPgControlTemp)
-                                                             : paths.absolute(file.name);
-            owners.apply(path, file.user, file.group);
-            done += file.size;
-            const unsigned percent = total == 0 ? 100 : static_cast<unsigned>(done * 100 / total);
-            if (restore::zeroedFile(file.name, zeroed))
-                log::detail("restore zeroed file {} ({}, {}%)", path, command::info::formatSize(file.size), percent);
-            else if (restored.result == restore::RestoreCopyResult::Kept)
-                log::detail("restore file {} - exists and matches backup ({}, {}%)", path, command::info::formatSize(file.size),
-                            percent);
-            else
-                log::detail("restore file {} ({}, {}%){}", path, command::info::formatSize(file.size), percent,
-                            file.size == 0 ? "" : " checksum " + file.checksum);
+            record(*manifest.file(result.key), restore::readRestoreFileResult(result));
         });
     }
 

@@ -87,7 +87,11 @@ ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteSt
             result.size += bytes.size();
             checkLimit(result.size, options);
             hashed[n] = hashWorker.submit([&hasher, bytes] { hasher.update(bytes); });
-            if (writeWorker) written[n] = writeWorker->submit([sink, bytes] { sink->write(bytes); });
+            if (writeWorker)
+                written[n] = writeWorker->submit([sink, bytes, writeback = options.writeback] {
+                    sink->write(bytes);
+                    if (writeback) sink->startWriteback();
+                });
         }
         hashWorker.finish();
         if (writeWorker) writeWorker->finish();

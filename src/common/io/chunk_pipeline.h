@@ -23,6 +23,10 @@ struct ChunkPipelineOptions {
     // Throw Error(Checksum) as soon as more bytes than this came, before they are written: a
     // damaged stream that decompresses to far more must not fill the disk first.
     std::optional<std::uint64_t> limit;
+    // After each chunk is written, ask the sink to send what it holds on to the device
+    // (WriteStream::startWriteback), so that a buffered file's dirty pages go out while the next
+    // chunks are decoded instead of all at the commit's fsync.
+    bool writeback = false;
 };
 
 struct ChunkPipelineResult {

@@ -8,7 +8,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "storage/posix/page_cache.h"
 #include "storage/posix/storage_path.h"
 
 namespace pgark::storage {
@@ -184,24 +184,6 @@ private:
     std::size_t bufferEnd_ = 0;
     bool direct_ = false;  // O_DIRECT is set on fd_
 };
-
-// Whether most of `length` bytes from `offset` of the open file are in the page cache. Linux 6.5+
-// (cachestat, the same number on every architecture); older kernels answer ENOSYS, and the file
-// is then taken as cached.
-bool mostlyCached(int fd, std::uint64_t offset, std::uint64_t length) {
-    constexpr long kCachestat = 451;  // __NR_cachestat, missing from older headers
-    struct {
-        std::uint64_t off, len;
-    } range{offset, length};
-    struct {
-        std::uint64_t nrCache, nrDirty, nrWriteback, nrEvicted, nrRecentlyEvicted;
-    } stat{};
-    if (::syscall(kCachestat, fd, &range, &stat, 0) == 0) {
-        const std::uint64_t pages = (length + 4095) / 4096;
-        return stat.nrCache * 2 >= pages;
-    }
-    return true;
-}
 
 class PosixWriteStream final : public io::WriteStream {
 public:

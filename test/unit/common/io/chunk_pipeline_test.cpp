@@ -135,3 +135,24 @@ TEST_CASE("pipeChunks refuses a chunk size O_DIRECT cannot write", "[unit][io]")
     CHECK(thrown([&] { (void)io::pipeChunks(filler(data, pos, 0), nullptr, {.chunkSize = 1000}); }).code() ==
           ErrorCode::Assert);
 }
+
+// Records the order of writes ('w') and writeback hints ('s'), from the pipeline's write thread.
+class RecordingSink final : public io::WriteStream {
+public:
+    void write(io::ByteView) override { calls += 'w'; }
+    void startWriteback() override { calls += 's'; }
+    void commit() override {}
+    void abort() noexcept override {}
+    std::string calls;
+};
+
+TEST_CASE("pipeChunks asks the sink to start writeback after every chunk when told to", "[unit][io]") {
+    const std::string data = patternText(kChunk * 5 + 100);
+    const bool writeback = GENERATE(false, true);
+    std::size_t pos = 0;
+    RecordingSink sink;
+    const auto result =
+        io::pipeChunks(filler(data, pos, 0), &sink, {.chunkSize = kChunk, .chunks = 3, .writeback = writeback});
+    CHECK(result.size == data.size());
+    CHECK(sink.calls == (writeback ? "wswswswswsws" : "wwwwww"));
+}
