@@ -37,7 +37,7 @@ namespace {
 constexpr std::size_t kChunkSize = 1024 * 1024;
 
 // Bytes of a mapped file made present and hashed at a time (see hashMapped).
-constexpr std::size_t kMapWindow = 8 * 1024 * 1024;
+constexpr std::uint64_t kMapWindow = 8 * 1024 * 1024;
 
 // --delta reads an uncached file at least this large with O_DIRECT (ReadOptions::direct): below,
 // a file is a single read and O_DIRECT's alignment is not worth it.
@@ -71,34 +71,16 @@ void applyFixUp(const std::string& path, const RestoreFileRequest& request, cons
     }
 }
 
-// The sha1 of the first `size` bytes of `fd`, hashed straight from a mapping of the file on this
-// thread: no copy and no second thread, for a file that is in the page cache (as right after a
-// restore). nullopt if the file is shorter than that after all.
-std::optional<std::string> hashMapped(int fd, const std::string& path, std::uint64_t size) {
-    void* const mapped = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-    if (mapped == MAP_FAILED) throwSys(ErrorCode::FileRead, errno, fmt::format("unable to map file '{}'", path));
-    const auto* bytes = static_cast<const std::byte*>(mapped);
+// The sha1 of a mapped file's bytes, made present a window at a time; nullopt if the file turned
+// out shorter than mapped.
+std::optional<std::string> hashMapped(const storage::MappedFile& file) {
     crypto::Sha1Hasher hasher;
-    bool whole = true;
-    try {
-        for (std::uint64_t at = 0; at < size;) {
-            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kMapWindow, size - at));
-            // Maps the window's cached pages in one call instead of a fault per 64 KiB. EFAULT: the
-            // file is shorter than it was (it cannot match); EINVAL: a kernel before 5.14, where
-            // the pages are faulted in as they are hashed.
-            if (::madvise(const_cast<std::byte*>(bytes + at), n, MADV_POPULATE_READ) == -1 && errno == EFAULT) {
-                whole = false;
-                break;
-            }
-            hasher.update({bytes + at, n});
-            at += n;
-        }
-    } catch (...) {
-        ::munmap(mapped, size);
-        throw;
+    for (std::uint64_t at = 0; at < file.size();) {
+        const std::uint64_t n = std::min<std::uint64_t>(kMapWindow, file.size() - at);
+        if (!file.populate(at, n)) return std::nullopt;
+        hasher.update({file.data() + at, static_cast<std::size_t>(n)});
+        at += n;
     }
-    ::munmap(mapped, size);
-    if (!whole) return std::nullopt;
     return hasher.finalHex();
 }
 
@@ -106,28 +88,8 @@ std::optional<std::string> hashMapped(int fd, const std::string& path, std::uint
 // A cached local file is hashed from a mapping (hashMapped); otherwise the next chunk is read
 // (O_DIRECT when uncached) while the last one is hashed.
 std::optional<std::string> hashPrefix(storage::Storage& pg, const RestoreFileRequest& request) {
-    if (const auto path = localPath(pg, request.pgPath); path && request.size >= kDirectMin) {
-        const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd == -1) {
-            if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
-            throwSys(ErrorCode::FileOpen, errno, fmt::format("unable to open file '{}' for read", *path));
-        }
-        struct stat st;
-        std::optional<std::optional<std::string>> hashed;
-        try {
-            if (::fstat(fd, &st) == -1) throwSys(ErrorCode::FileInfo, errno, fmt::format("unable to get info for '{}'", *path));
-            if (static_cast<std::uint64_t>(st.st_size) < request.size)
-                hashed.emplace(std::nullopt);
-            else if (storage::mostlyCached(fd, 0, request.size))
-                hashed.emplace(hashMapped(fd, *path, request.size));
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
-        ::close(fd);
-        if (hashed) return *hashed;
-    }
-
+    if (const auto path = localPath(pg, request.pgPath); path && request.size >= kDirectMin)
+        if (const auto mapped = storage::MappedFile::openCached(*path, request.size)) return hashMapped(*mapped);
     // Direct when the file is not cached (as after a restore): the chunks are page-aligned.
     auto stream = pg.openRead(request.pgPath, {.ignoreMissing = true, .limit = request.size,
                                                .direct = request.size >= kDirectMin});
@@ -145,35 +107,44 @@ std::optional<std::string> hashPrefix(storage::Storage& pg, const RestoreFileReq
 
 }  // namespace
 
-std::optional<RestoreFileResult> keepExisting(storage::Storage& pg, const RestoreFileRequest& request) {
+std::optional<storage::FileInfo> keepCandidate(storage::Storage& pg, const RestoreFileRequest& request) {
     if (request.delta == RestoreDelta::Off || request.zero) return std::nullopt;
-    const auto info = pg.info(request.pgPath, storage::InfoLevel::Detail);
+    auto info = pg.info(request.pgPath, storage::InfoLevel::Detail);
     if (!info || info->type != storage::FileType::File) return std::nullopt;
-
     if (request.delta == RestoreDelta::Timestamp) {
         // Trust size and mtime, but only for files last changed before the backup began copying:
         // a file modified within that second could differ with the same mtime.
         if (info->size != request.size || info->mtime != request.mtime || info->mtime >= request.copyStartTime)
             return std::nullopt;
-    } else {
-        // A longer file may be the backed-up file plus later growth: compare the prefix.
-        if (info->size < request.size) return std::nullopt;
-        if (request.size != 0) {
-            const auto sha1 = hashPrefix(pg, request);
-            if (!sha1 || *sha1 != request.sha1) return std::nullopt;
-        }
+    } else if (info->size < request.size) {
+        // A longer file may be the backed-up file plus later growth (its prefix is compared).
+        return std::nullopt;
     }
+    return info;
+}
 
-    const FixUp fix{.truncate = info->size > request.size,
-                    .mode = (info->mode & 07777) != (request.mode & 07777),
+std::optional<RestoreFileResult> keepFile(storage::Storage& pg, const RestoreFileRequest& request,
+                                          const storage::FileInfo& existing) {
+    const FixUp fix{.truncate = existing.size > request.size,
+                    .mode = (existing.mode & 07777) != (request.mode & 07777),
                     // Truncating sets the mtime to now, so it must be reset afterwards.
-                    .mtime = info->mtime != request.mtime || info->size > request.size};
+                    .mtime = existing.mtime != request.mtime || existing.size > request.size};
     if (fix.any()) {
         const auto path = localPath(pg, request.pgPath);
         if (!path) return std::nullopt;
         applyFixUp(*path, request, fix);
     }
     return RestoreFileResult{.result = RestoreCopyResult::Kept, .truncated = fix.truncate};
+}
+
+std::optional<RestoreFileResult> keepExisting(storage::Storage& pg, const RestoreFileRequest& request) {
+    const auto existing = keepCandidate(pg, request);
+    if (!existing) return std::nullopt;
+    if (keepNeedsHash(request)) {
+        const auto sha1 = hashPrefix(pg, request);
+        if (!sha1 || *sha1 != request.sha1) return std::nullopt;
+    }
+    return keepFile(pg, request, *existing);
 }
 
 namespace {

@@ -68,6 +68,19 @@ struct RestoreFileResult {
 // different files, each with its own `pg`.
 [[nodiscard]] std::optional<RestoreFileResult> keepExisting(storage::Storage& pg, const RestoreFileRequest& request);
 
+// keepExisting in two steps, for a caller that hashes the files itself (checkExisting): the
+// existing file's info when it may be kept, nullopt when it must be written. With delta Timestamp
+// that decides; with Checksum the file may be kept only if also its first `size` bytes have the
+// manifest sha1 (keepNeedsHash).
+[[nodiscard]] std::optional<storage::FileInfo> keepCandidate(storage::Storage& pg, const RestoreFileRequest& request);
+inline bool keepNeedsHash(const RestoreFileRequest& request) noexcept {
+    return request.delta == RestoreDelta::Checksum && request.size != 0;
+}
+// Keeps the candidate: cuts it to `size`, fixes its mode and mtime. nullopt when `pg` cannot fix
+// it up (not local): it must be written after all.
+[[nodiscard]] std::optional<RestoreFileResult> keepFile(storage::Storage& pg, const RestoreFileRequest& request,
+                                                        const storage::FileInfo& existing);
+
 // Restores one file from `repo` into `pg`. The file is written atomically with the manifest mode and
 // mtime: on any failure nothing new is left at pgPath (an existing file there is untouched).
 // Throws Error naming the repository file for a missing, corrupt, truncated or wrongly keyed
