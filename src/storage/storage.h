@@ -66,10 +66,10 @@ struct WriteOptions {
     // Advisory: a wrong hint costs nothing but time; the file ends up exactly as written.
     std::optional<std::uint64_t> sizeHint;
     // Bypass the page cache (POSIX: O_DIRECT) for a large file written once and not read back
-    // soon, as a restore writes. Copying into the page cache and writing it back later costs
-    // more than the disk write itself on this kind of machine (see bench/README.md). Writes of
-    // page-aligned memory in whole pages go straight to the device; anything else is staged in
-    // an aligned buffer. Advisory: a driver or file system without it writes as usual.
+    // soon (restore used it until --delta needed its files cached). Copying into the page cache
+    // can cost more than the disk write itself on this kind of machine (see bench/README.md).
+    // Writes of page-aligned memory in whole pages go straight to the device; anything else is
+    // staged in an aligned buffer. Advisory: a driver or file system without it writes as usual.
     bool direct = false;
 };
 
