@@ -13,6 +13,15 @@ for lib in libpq libcurl libxml2 libgnutls libldap libicu; do
   if grep -q "^$lib" <<<"$needed"; then fail "$PGARK links $lib: load it with dlopen where it is used"; fi
 done
 
+# With PGARK_STATIC_LIBS (the default, see CMakeLists.txt) the libraries every command needs are
+# linked into the binary, so the loader opens and relocates only libc and libm.
+cache="$(dirname "$PGARK_SRC_BIN")/CMakeCache.txt"
+if [ -f "$cache" ] && grep -q '^PGARK_STATIC_LIBS:BOOL=ON' "$cache"; then
+  step "a PGARK_STATIC_LIBS build needs only libc, libm and the loader"
+  others=$(grep -vE '^(libc|libm|ld-linux-x86-64)\.so' <<<"$needed" || true)
+  [ -z "$others" ] || fail "$PGARK needs shared libraries besides libc and libm: $others"
+fi
+
 step "and still starts"
 out=$("$PGARK" version)
 assert_contains "$out" "pgark"
