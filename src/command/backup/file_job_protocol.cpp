@@ -3,13 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "command/local/job_codec.h"
 #include "command/local/local_pool.h"
 #include "common/error.h"
+#include "common/run_concurrently.h"
 
 namespace pgark::command::backup {
 namespace {
@@ -138,50 +136,27 @@ bool transient(ErrorCode code) {
 // overlaps the next one's reading and compression and the other PUTs; each thread's requests go
 // on a connection of their own (s3_client.h). Results stay in request order. The first failure
 // stops handing out files; the ones already started end (each write is atomic on its own, so no
-// partial object is left), and the error names the file: of several failures, the first in
-// request order.
+// partial object is left), and the error names the file that failed first.
 constexpr std::size_t kFilesInFlight = 4;
 
 std::vector<BackupFileResult> runFileGroup(storage::Storage& pg, storage::Storage& repo,
                                            const std::vector<BackupFileRequest>& files) {
     std::vector<BackupFileResult> results(files.size());
     std::atomic<std::size_t> next{0};
-    std::atomic<bool> stop{false};
-    std::mutex mutex;
-    std::exception_ptr failure;
-    std::size_t failedAt = files.size();
-    const auto work = [&] {
-        while (!stop) {
-            const std::size_t i = next++;
-            if (i >= files.size()) return;
+    runConcurrently(static_cast<unsigned>(std::min(files.size(), kFilesInFlight)), [&](const std::atomic<bool>& stop) {
+        for (std::size_t i; !stop && (i = next++) < files.size();) {
             try {
                 results[i] = backupFile(pg, repo, files[i]);
-            } catch (...) {
-                stop = true;
-                const std::lock_guard lock(mutex);
-                if (i < failedAt) {
-                    failure = std::current_exception();
-                    failedAt = i;
-                }
-                return;
+            } catch (const Error& error) {
+                // The parent names the file of a one-file job; in a group only the worker knows it.
+                Error named(error.code(), fmt::format("file '{}': {}", pg.describe(files[i].pgPath), error.message()),
+                            error.retryable() ? Retry::Yes : Retry::No);
+                if (!error.hint().empty()) named.withHint(error.hint());
+                throw named;
             }
         }
-    };
-    {
-        std::vector<std::jthread> threads;  // joined before `work`'s state goes away
-        for (std::size_t t = 1; t < std::min(files.size(), kFilesInFlight); ++t) threads.emplace_back(work);
-        work();
-    }
-    if (!failure) return results;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const Error& error) {
-        // The parent names the file of a one-file job; in a group only the worker knows it.
-        Error named(error.code(), fmt::format("file '{}': {}", pg.describe(files[failedAt].pgPath), error.message()),
-                    error.retryable() ? Retry::Yes : Retry::No);
-        if (!error.hint().empty()) named.withHint(error.hint());
-        throw named;
-    }
+    });
+    return results;
 }
 
 }  // namespace

@@ -6,12 +6,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
 #include <numeric>
-#include <thread>
 
 #include "common/crypto/sha1_lanes.h"
+#include "common/run_concurrently.h"
 #include "storage/factory.h"
 #include "storage/posix/page_cache.h"
 
@@ -54,8 +52,8 @@ struct Lane {
 class Checker {
 public:
     Checker(const std::vector<DeltaCheck>& checks, const std::vector<std::size_t>& order, std::atomic<std::size_t>& next,
-            std::atomic<bool>& failed, std::vector<std::optional<RestoreFileResult>>& results)
-        : checks_(checks), order_(order), next_(next), failed_(failed), results_(results),
+            const std::atomic<bool>& stop, std::vector<std::optional<RestoreFileResult>>& results)
+        : checks_(checks), order_(order), next_(next), stop_(stop), results_(results),
           lanes_(crypto::sha1LanesSupported()) {}
 
     void run() {
@@ -98,7 +96,7 @@ private:
 
     // The next file that needs a lane; files decided without one are decided on the way.
     std::optional<Lane> take() {
-        for (std::size_t i; !failed_ && (i = next_.fetch_add(1)) < order_.size();) {
+        for (std::size_t i; !stop_ && (i = next_.fetch_add(1)) < order_.size();) {
             const std::size_t index = order_[i];
             const DeltaCheck& check = checks_[index];
             storage::Storage& pg = storageFor(check.root);
@@ -124,7 +122,7 @@ private:
     const std::vector<DeltaCheck>& checks_;
     const std::vector<std::size_t>& order_;
     std::atomic<std::size_t>& next_;
-    std::atomic<bool>& failed_;
+    const std::atomic<bool>& stop_;  // another thread failed
     std::vector<std::optional<RestoreFileResult>>& results_;
     const bool lanes_;
     std::string root_;
@@ -142,30 +140,8 @@ std::vector<std::optional<RestoreFileResult>> checkExisting(const std::vector<De
                      [&](std::size_t a, std::size_t b) { return checks[a].request.size > checks[b].request.size; });
 
     std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::exception_ptr error;
-    std::mutex errorMutex;
-    const auto work = [&] {
-        try {
-            Checker(checks, order, next, failed, results).run();
-        } catch (...) {
-            const std::lock_guard lock(errorMutex);
-            if (!error) error = std::current_exception();
-            failed = true;
-        }
-    };
     const auto count = static_cast<unsigned>(std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(checks.size(), 1)));
-    std::vector<std::thread> pool;
-    try {
-        for (unsigned i = 1; i < count; i++) pool.emplace_back(work);
-    } catch (...) {
-        failed = true;
-        for (std::thread& thread : pool) thread.join();
-        throw;
-    }
-    work();
-    for (std::thread& thread : pool) thread.join();
-    if (error) std::rethrow_exception(error);
+    runConcurrently(count, [&](const std::atomic<bool>& stop) { Checker(checks, order, next, stop, results).run(); });
     return results;
 }
 
