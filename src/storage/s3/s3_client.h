@@ -35,9 +35,10 @@ public:
     // Sends `call` with retries; returns the final reply whatever its status. Callable from any
     // thread (a write stream's uploader, a backup worker storing several small files at once):
     // with libcurl each concurrent request gets a transport (curl handle) of its own, so requests
-    // of different threads overlap on their own connections, and an idle transport is kept for
-    // the next request (connections themselves are reused through libcurl's shared cache). A
-    // transport a test injected (S3Options::transport) serves one request at a time.
+    // of different threads overlap on their own connections, and an idle transport is kept, with
+    // its connection open, for the next request (libcurl does not share connections between
+    // concurrent handles; curl_transport.cpp). A transport a test injected (S3Options::transport)
+    // serves one request at a time.
     http::HttpResponse send(const S3Call& call);
 
     // "GET /bucket/key?list-type=2": names a request in messages (no credentials in it).
