@@ -17,9 +17,7 @@ write_conf() { # write_conf TOOL(pgark|pgbackrest) CIPHER(y/n)
 [global]
 repo1-path=$T/repo-$1-$2
 compress-type=lz4
-log-path=$T/log
-lock-path=$T/lock
-archive-timeout=30
+$(test_globals)
 CONF
   if [ "$2" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=interop-secret\n' >>"$T/pgark.conf"; fi
   printf '\n'; main_stanza >>"$T/pgark.conf"
@@ -96,6 +94,7 @@ cmp -s "$stored" "$T/stored.good" && fail "the stored file was not damaged"
 rm -f "$T/by-pgark"
 expect_exit 112 as_pg "$PGARK" --config="$T/pgark.conf" --stanza=main archive-get "$seg" "$T/by-pgark"
 assert_contains "$OUT" "invalid zst compressed data"
+assert_contains "$OUT" "$(basename "$stored")"  # the damaged stored file is named
 [ ! -e "$T/by-pgark" ] || fail "archive-get wrote a damaged segment"
 # The same content as one frame of 16 MiB (with size and checksum): too large to decode whole.
 zstd -q -3 -C --content-size -c "$T/pg/pg_wal/$seg" >"$stored"

@@ -198,8 +198,8 @@ bool fetchFrames(const Found& found, std::string_view walName, const std::string
 //   its size say that, so such a segment skips the SHA-1, the most expensive step of a get. Any
 //   doubt (a frame without checksum, a header that does not match) falls back to the SHA-1.
 // Threads share the work: this one decodes chunk n+1 while workers hash and write chunk n.
-void fetch(const Found& found, std::string_view walName, const std::string& destPath, const GetOptions& options) {
-    if (fetchFrames(found, walName, destPath, options)) return;
+void fetchStreaming(const Found& found, std::string_view walName, const std::string& destPath,
+                    const GetOptions& options) {
     const auto content = openStored(found);
     const bool segment = postgres::isWalSegmentName(walName);
     const auto output = openDestination(destPath, walName, options, std::nullopt);
@@ -242,6 +242,23 @@ void fetch(const Found& found, std::string_view walName, const std::string& dest
     }
     checkAndCommit(found, walName, options, *output, hashing ? hasher.finalHex() : std::string(),
                    content->contentChecksummed(), head, size);
+}
+
+// fetchFrames() or fetchStreaming(). A stored file that cannot be decrypted or decompressed is
+// named in the error: the codec and the cipher only know the bytes they were given.
+void fetch(const Found& found, std::string_view walName, const std::string& destPath, const GetOptions& options) {
+    try {
+        if (!fetchFrames(found, walName, destPath, options)) fetchStreaming(found, walName, destPath, options);
+    } catch (const Error& error) {
+        if (error.code() != ErrorCode::Decompress && error.code() != ErrorCode::Crypto) throw;
+        Error named(error.code(), fmt::format("WAL file '{}' in the {} archive cannot be read: {}",
+                                              found.repo->storage->describe(found.path), found.repo->name(),
+                                              error.message()));
+        named.withHint(error.hint().empty()
+                           ? "the stored file is damaged or was written with another passphrase; restore it from another repository"
+                           : error.hint());
+        throw named;
+    }
 }
 
 }  // namespace
