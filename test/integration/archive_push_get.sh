@@ -12,10 +12,8 @@ write_conf() { # write_conf REPO COMPRESS CIPHER(y/n)
 [global]
 repo1-path=$1
 compress-type=$2
-log-path=$T/log
-lock-path=$T/lock
+$(test_globals)
 log-level-file=detail
-archive-timeout=30
 CONF
   if [ "$3" = y ]; then printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=pass with spaces & quotes"\n' >>"$T/pgark.conf"; fi
   cat >>"$T/pgark.conf" <<CONF

@@ -24,10 +24,7 @@ repo1-path=$REPO
 repo1-cipher-type=aes-256-cbc
 repo1-cipher-pass=$PASS
 compress-type=lz4
-log-path=$T/log
-lock-path=$T/lock
-archive-timeout=30
-start-fast=y
+$(test_globals)
 
 $(main_stanza)
 CONF

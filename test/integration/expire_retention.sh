@@ -18,10 +18,7 @@ SYNTH="$(cd "$(dirname "$0")" && pwd)/lib/synth_repo.py"
 cat >"$T/pgark.conf" <<CONF
 [global]
 repo1-path=$T/repo
-log-path=$T/log
-lock-path=$T/lock
-start-fast=y
-archive-timeout=30
+$(test_globals)
 compress-type=lz4
 expire-auto=n
 

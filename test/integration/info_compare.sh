@@ -21,10 +21,8 @@ repo2-path=$T/repo2
 repo2-retention-full=2
 repo2-cipher-type=aes-256-cbc
 repo2-cipher-pass=info-compare-secret
-log-path=$T/log
-lock-path=$T/lock
+$(test_globals)
 spool-path=$T/spool
-start-fast=y
 compress-type=lz4
 
 $(main_stanza)

@@ -19,10 +19,7 @@ repo2-cipher-type=aes-256-cbc
 repo2-cipher-pass=$2
 repo2-bundle=y
 compress-type=lz4
-log-path=$T/log
-lock-path=$T/lock
-archive-timeout=30
-start-fast=y
+$(test_globals)
 
 $(main_stanza)
 CONF

@@ -11,10 +11,7 @@ cat >"$T/pgark.conf" <<CONF
 [global]
 repo1-path=$T/repo
 compress-type=zst
-log-path=$T/log
-lock-path=$T/lock
-archive-timeout=30
-start-fast=y
+$(test_globals)
 
 $(main_stanza)
 CONF

@@ -77,6 +77,9 @@ pg_stop() { as_pg "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null; }
 # psql_q PORT SQL: one query, unaligned tuples-only output.
 psql_q() { PGOPTIONS="-c client_min_messages=warning" as_pg psql -X -h "$T/sock" -p "$1" -U postgres -d postgres -Atq -v ON_ERROR_STOP=1 -c "$2"; }
 
+# test_globals: the [global] lines every test configuration shares: its own log and lock
+# directories, a WAL wait short enough for a test, and immediate checkpoints at backup start.
+test_globals() { printf 'log-path=%s\nlock-path=%s\narchive-timeout=30\nstart-fast=y\n' "$T/log" "$T/lock"; }
 # main_stanza: the [main] section of a test configuration, for the cluster in $T/pg on $PORT.
 main_stanza() { printf '[main]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$T/pg" "$PORT" "$T/sock"; }
 
