@@ -24,7 +24,10 @@ storage::StorageSpec readStorageSpec(protocol::MessageReader& reader) {
 
 storage::Storage& workerStorage(const storage::StorageSpec& spec) {
     // Keyed by the whole spec: a changed field (another path, another key) opens another storage.
-    static std::map<std::pair<std::string, std::map<std::string, std::string>>, std::unique_ptr<storage::Storage>> cache;
+    // One cache per thread: a `pgark local` process serves its jobs on one thread, but the unit
+    // tests run workers as threads of one process (InProcessChannel), and a shared map written by
+    // two of them at once was corrupted (a storage freed while in use: a crash, 1 run in ~10).
+    static thread_local std::map<std::pair<std::string, std::map<std::string, std::string>>, std::unique_ptr<storage::Storage>> cache;
     auto& slot = cache[{spec.type, spec.fields}];
     if (!slot) slot = storage::makeStorage(spec);
     return *slot;
