@@ -17,6 +17,14 @@ SerialWorker::~SerialWorker() {
     thread_.join();
 }
 
+SerialWorker::TaskScope::~TaskScope() {
+    try {
+        worker.waitFor(ticket);
+    } catch (...) {
+        // the task failed, or one before it: the owner's waitFor()/finish() reports it
+    }
+}
+
 std::uint64_t SerialWorker::submit(std::function<void()> task) {
     std::uint64_t ticket;
     {

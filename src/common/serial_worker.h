@@ -31,6 +31,20 @@ public:
     // Waits for every queued task; rethrows the first failure.
     void finish();
 
+    // For a worker that outlives the scope whose locals its task uses (one made before a dlopen,
+    // say, and handed down): waits in its destructor for `ticket`, also when the scope is left by
+    // an exception. A failure is left for the owner's own waitFor()/finish().
+    //     SerialWorker::TaskScope scope(worker);
+    //     scope.ticket = worker.submit([&] { ... });
+    struct TaskScope {
+        explicit TaskScope(SerialWorker& owner) noexcept : worker(owner) {}
+        ~TaskScope();
+        TaskScope(const TaskScope&) = delete;
+        TaskScope& operator=(const TaskScope&) = delete;
+        SerialWorker& worker;
+        std::uint64_t ticket = 0;  // 0: nothing to wait for
+    };
+
 private:
     void run();
 

@@ -160,14 +160,16 @@ constexpr std::size_t kPieceSize = 2 * 1024 * 1024;
 // 2 MiB: 1 ms less CPU per get, for a stored segment 0.2-1.3% larger).
 constexpr std::size_t kZstPieceSize = 1024 * 1024;
 
+// `worker` is the second thread (the caller's, so that it can be started early: see
+// archivePushFile()); it is idle again when this returns or throws.
 std::string segmentBytes(io::ByteView segment, const PushOptions& options,
-                         const std::function<void(io::ByteView)>& write) {
+                         const std::function<void(io::ByteView)>& write, SerialWorker& worker) {
     const compress::CompressType type = options.compressType;
     if (type == compress::CompressType::None) {
         crypto::Sha1Hasher hasher;
         std::string sha1;
-        SerialWorker worker;
-        const std::uint64_t ticket = worker.submit([&] {
+        SerialWorker::TaskScope task(worker);
+        const std::uint64_t ticket = task.ticket = worker.submit([&] {
             hasher.update(segment);
             sha1 = hasher.finalHex();
         });
@@ -189,8 +191,8 @@ std::string segmentBytes(io::ByteView segment, const PushOptions& options,
     std::atomic<std::size_t> next{0};                                  // the next piece to take
 
     std::string sha1;
-    SerialWorker worker;  // declared after what its task uses: destroyed (joined) first
-    const std::uint64_t ticket = worker.submit([&] {
+    SerialWorker::TaskScope task(worker);
+    const std::uint64_t ticket = task.ticket = worker.submit([&] {
         crypto::Sha1Hasher hasher;
         hasher.update(segment);
         sha1 = hasher.finalHex();
@@ -219,14 +221,14 @@ std::string segmentBytes(io::ByteView segment, const PushOptions& options,
     return sha1;
 }
 
-// Hashes and compresses the segment into memory (segmentBytes()). Maps the file itself: it runs
-// beside prepare(), which reads the header.
-Spool spoolSegment(const std::string& walPath, const PushOptions& options) {
+// Hashes and compresses the segment into memory (segmentBytes()) with `worker` as the second
+// thread. Maps the file itself: it runs beside prepare(), which reads the header.
+Spool spoolSegment(const std::string& walPath, const PushOptions& options, SerialWorker& worker) {
     const io::MappedFile file(walPath);
     Spool spool;
     spool.sha1 = segmentBytes(file.view(), options, [&](io::ByteView bytes) {
         spool.compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    });
+    }, worker);
     return spool;
 }
 
@@ -264,8 +266,15 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
         const std::uintmax_t size = std::filesystem::file_size(walPath, sizeError);
         spooling = !sizeError && size <= kSpoolMax;
     }
+    // Both spool threads start here, before prepare() opens the repositories: the first S3
+    // request loads libcurl (dlopen, several ms), and a thread started meanwhile waits for the
+    // loader's lock before it can run (the hash then started about 8 ms late).
+    std::optional<SerialWorker> spoolWorker;  // declared before the future: outlives its task
     std::future<Spool> spoolFuture;
-    if (spooling) spoolFuture = std::async(std::launch::async, spoolSegment, walPath, options);
+    if (spooling) {
+        spoolWorker.emplace();
+        spoolFuture = std::async(std::launch::async, spoolSegment, walPath, std::cref(options), std::ref(*spoolWorker));
+    }
 
     std::vector<Target> targets;
     for (Repo& repo : repos) {
@@ -333,7 +342,8 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
             writeAll({reinterpret_cast<const std::byte*>(spool->compressed.data()), spool->compressed.size()});
         } else if (mapped) {
             const io::MappedFile file(source.path);
-            sha1 = segmentBytes(file.view(), options, writeAll);
+            SerialWorker worker;
+            sha1 = segmentBytes(file.view(), options, writeAll, worker);
         } else {
             std::vector<std::byte> buffer(io::kDefaultBufferSize);
             auto input = source.dir->openRead(source.name, {});

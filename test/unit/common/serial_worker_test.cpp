@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -52,4 +53,40 @@ TEST_CASE("SerialWorker's destructor waits for the running task and drops the re
         while (!started) std::this_thread::yield();
     }
     CHECK(ran == 1);  // the running task finished, the queued ones never ran
+}
+
+TEST_CASE("SerialWorker::TaskScope waits for its task when the scope is left by an exception", "[unit][common]") {
+    SerialWorker worker;  // outlives the scope whose locals the task uses
+    std::atomic<bool> finished{false};
+    try {
+        std::vector<int> local(1000, 1);
+        SerialWorker::TaskScope scope(worker);
+        scope.ticket = worker.submit([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            int sum = 0;
+            for (const int value : local) sum += value;  // the scope's local, still alive
+            finished = sum == 1000;
+        });
+        throw std::runtime_error("compression failed");
+    } catch (const std::runtime_error&) {
+        CHECK(finished);  // the scope did not end before its task
+    }
+    // The worker goes on serving the next scope.
+    int ran = 0;
+    {
+        SerialWorker::TaskScope scope(worker);
+        scope.ticket = worker.submit([&] { ran = 1; });
+    }
+    CHECK(ran == 1);
+}
+
+TEST_CASE("SerialWorker::TaskScope leaves a task's failure to the owner's waitFor", "[unit][common]") {
+    SerialWorker worker;
+    std::uint64_t ticket = 0;
+    {
+        SerialWorker::TaskScope scope(worker);  // its destructor must not throw
+        ticket = scope.ticket = worker.submit([] { throw std::runtime_error("disk on fire"); });
+    }
+    CHECK_THROWS_WITH(worker.waitFor(ticket), "disk on fire");
+    SerialWorker::TaskScope idle(worker);  // ticket 0: nothing to wait for, nothing thrown
 }
