@@ -1,8 +1,18 @@
 // SigV4 signing. See s3_auth.h.
+// SHA-256, HMAC-SHA256 and MD5 through OpenSSL's low-level functions, not EVP, for the reason
+// common/crypto/hash.cpp gives for SHA-1: the first EVP digest of a process loads openssl.cnf and
+// the default provider (about 0.6 ms of CPU), which every S3 command paid on the way to its first
+// request (archive-push: archive.info's GET), and each EVP one-shot fetches its algorithm again.
+// Same assembly for the bytes. Deprecated in OpenSSL 3 but still part of it.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "storage/s3/s3_auth.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <cstring>
 
 #include <algorithm>
 #include <ctime>
@@ -25,22 +35,51 @@ std::string hex(const unsigned char* data, std::size_t size) {
     return out;
 }
 
-std::string digest(const EVP_MD* md, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), out, &size, md, nullptr) != 1)
-        throwError(ErrorCode::Crypto, "unable to compute a message digest");
-    return std::string(reinterpret_cast<const char*>(out), size);
+[[noreturn]] void digestFailed(std::string_view what) {
+    throwError(ErrorCode::Crypto, "unable to compute {} (openssl)", what);
 }
 
-std::string hmac(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-             data.size(), out, &size) == nullptr)
-        throwError(ErrorCode::Crypto, "unable to compute HMAC-SHA256");
-    return std::string(reinterpret_cast<const char*>(out), size);
+using Sha256 = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+
+// SHA-256 of the concatenation of `parts`.
+Sha256 sha256(std::initializer_list<std::string_view> parts) {
+    SHA256_CTX context;
+    Sha256 out{};
+    if (SHA256_Init(&context) != 1) digestFailed("SHA-256");
+    for (const std::string_view part : parts)
+        if (!part.empty() && SHA256_Update(&context, part.data(), part.size()) != 1) digestFailed("SHA-256");
+    if (SHA256_Final(out.data(), &context) != 1) digestFailed("SHA-256");
+    return out;
 }
+
+std::string_view view(const Sha256& digest) { return {reinterpret_cast<const char*>(digest.data()), digest.size()}; }
+
+}  // namespace
+
+// HMAC-SHA256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || data)), K padded to the block size
+// (a longer key is hashed first).
+std::string hmacSha256(std::string_view key, std::string_view data) {
+    constexpr std::size_t kBlock = SHA256_CBLOCK;
+    std::array<char, kBlock> inner{};
+    Sha256 hashedKey{};
+    if (key.size() > kBlock) {
+        hashedKey = sha256({key});
+        key = view(hashedKey);
+    }
+    std::memcpy(inner.data(), key.data(), key.size());
+    std::array<char, kBlock> outer = inner;
+    for (std::size_t i = 0; i < kBlock; ++i) {
+        inner[i] = static_cast<char>(inner[i] ^ 0x36);
+        outer[i] = static_cast<char>(outer[i] ^ 0x5c);
+    }
+    const Sha256 innerHash = sha256({std::string_view(inner.data(), kBlock), data});
+    const Sha256 out = sha256({std::string_view(outer.data(), kBlock), view(innerHash)});
+    return std::string(view(out));
+}
+
+namespace {
+
+std::string hmac(std::string_view key, std::string_view data) { return hmacSha256(key, data); }
 
 // Header values are trimmed and inner runs of spaces folded to one.
 std::string trimmed(std::string_view value) {
@@ -80,14 +119,19 @@ std::string amzDate(std::chrono::system_clock::time_point time) {
 }
 
 std::string sha256Hex(std::string_view data) {
-    const std::string raw = digest(EVP_sha256(), data);
-    return hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    const Sha256 raw = sha256({data});
+    return hex(raw.data(), raw.size());
 }
 
 std::string md5Base64(std::string_view data) {
-    const std::string raw = digest(EVP_md5(), data);
+    MD5_CTX context;
+    std::array<unsigned char, MD5_DIGEST_LENGTH> raw{};
+    if (MD5_Init(&context) != 1 || (!data.empty() && MD5_Update(&context, data.data(), data.size()) != 1) ||
+        MD5_Final(raw.data(), &context) != 1)
+        digestFailed("MD5");
     unsigned char out[64];
-    const int size = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+    // EVP_EncodeBlock is plain base64 (no provider involved).
+    const int size = EVP_EncodeBlock(out, raw.data(), static_cast<int>(raw.size()));
     return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(size));
 }
 

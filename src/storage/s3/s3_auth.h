@@ -28,6 +28,8 @@ std::string amzDate(std::chrono::system_clock::time_point time);
 std::string sha256Hex(std::string_view data);
 // Base64 MD5 of `data` (the Content-MD5 value).
 std::string md5Base64(std::string_view data);
+// HMAC-SHA256 of `data` under `key`: the 32 raw bytes.
+std::string hmacSha256(std::string_view key, std::string_view data);
 
 // Query parameters (raw names and values) -> "a=1&b=x%2Fy", encoded and sorted by name then value.
 std::string canonicalQuery(std::vector<std::pair<std::string, std::string>> parameters);

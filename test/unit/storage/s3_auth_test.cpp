@@ -27,6 +27,24 @@ TEST_CASE("sha256Hex and md5Base64 give the standard digests", "[unit][s3]") {
     CHECK(sha256Hex("") == kEmptyHash);
     CHECK(sha256Hex("Welcome to Amazon S3.") == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
     CHECK(md5Base64("") == "1B2M2Y8AsgTpgAmY7PhCfg==");
+    CHECK(md5Base64("abc") == "kAFQmDzST7DWlj99KOF/cg==");  // RFC 1321's 900150983cd24fb0...
+    // Longer than a block, and not a multiple of one: the digests run over several updates' worth.
+    const std::string text(1000, 'x');
+    CHECK(sha256Hex(text) == "44f8354494a5ba03ba1792a8d3e9c534c47a9181980fde7a3f44b06ef2ae7c7f");
+}
+
+TEST_CASE("hmacSha256 gives RFC 4231's results, also for a key longer than a block", "[unit][s3]") {
+    const auto hexOf = [](const std::string& raw) {
+        std::string out;
+        for (const unsigned char c : raw) out += fmt::format("{:02x}", c);
+        return out;
+    };
+    CHECK(hexOf(hmacSha256("Jefe", "what do ya want for nothing?")) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    CHECK(hexOf(hmacSha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    // A key of exactly one block is used as it is.
+    CHECK(hexOf(hmacSha256(std::string(64, 'k'), "")) == "83026a325aaee70e36cfe607536aa1054104ad1077c36134810d4ccded1ccd3b");
 }
 
 TEST_CASE("SigV4 signs AWS's documented S3 examples", "[unit][s3]") {
