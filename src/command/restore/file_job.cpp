@@ -4,8 +4,8 @@
 // (io::DecodedSource), which are hashed and written on two other threads while the next chunk is
 // decoded (io::pipeChunks). Files are written through the page cache and left there: PostgreSQL
 // reads them right after the restore, and a --delta restore can hash them without reading the
-// disk. Writeback of each chunk starts as soon as it is written, so the fsync before the rename
-// waits for little more than the last chunk. The destination is committed
+// disk. Writeback of each chunk starts as soon as it is written; the restore command syncs the
+// file systems once at the end (request.syncFile is false then). The destination is committed
 // (renamed into place) only after the manifest's size and sha1 were checked, so a corrupt
 // repository file never leaves a file behind.
 #include "command/restore/file_job.h"

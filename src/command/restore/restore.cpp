@@ -32,6 +32,7 @@
 #include "info/backup_info.h"
 #include "info/manifest.h"
 #include "storage/factory.h"
+#include "storage/posix/sync_file_systems.h"
 
 namespace pgark::command {
 namespace {
@@ -257,8 +258,10 @@ int runRestore(const config::Config& config) {
         request.zero = restore::zeroedFile(file.name, zeroed);
         request.delta = delta;
         request.copyStartTime = manifest.data().timestampCopyStart;
-        request.syncFile = true;
-        request.syncPath = false;  // every path is synced once at the end
+        // Files are not synced one by one: every file system is synced once at the end, before
+        // pg_control appears (storage::posix::FileSystemSync), and every path after that.
+        request.syncFile = false;
+        request.syncPath = false;
         storage::StorageSpec spec = pgSpec;
         // A file link kept by --link-all/--link-map: written in the link's destination directory.
         if (const pgark::info::ManifestTarget* target = manifest.target(file.name); target != nullptr && target->file) {
@@ -269,6 +272,21 @@ int runRestore(const config::Config& config) {
         total += file.size;
         planned.push_back({&file, std::move(spec), std::move(request)});
     }
+    // Every directory written to; their file systems are synced once at the end (opened now, so
+    // that a writeback error of any file written from here on is reported by that sync).
+    std::vector<std::string> directories;
+    for (const pgark::info::ManifestPath& path : manifest.paths()) {
+        if (path.name == "pg_tblspc") continue;
+        directories.push_back(manifest.target(path.name) && manifest.target(path.name)->tablespaceId != 0
+                                  ? manifest.target(path.name)->path
+                                  : paths.absolute(path.name));
+    }
+    std::set<std::string> fileLinkDirectories;  // where --link-all/--link-map put linked files
+    for (const Planned& file : planned)
+        if (const std::string& directory = file.spec.field("path"); directory != settings.pgPath)
+            fileLinkDirectories.insert(directory);
+    directories.insert(directories.end(), fileLinkDirectories.begin(), fileLinkDirectories.end());
+    const storage::posix::FileSystemSync fileSystems(directories);
     log::info("restore {} files ({}) with {} process{}", planned.size(), command::info::formatSize(total),
               settings.processMax, settings.processMax == 1 ? "" : "es");
 
@@ -335,12 +353,8 @@ int runRestore(const config::Config& config) {
 
     // The end: the marker goes, everything is durable, and only then does pg_control appear.
     pg->remove(pgark::info::kManifestFile, {});
-    for (const pgark::info::ManifestPath& path : manifest.paths()) {
-        if (path.name == "pg_tblspc") continue;
-        syncDirectory(manifest.target(path.name) && manifest.target(path.name)->tablespaceId != 0
-                          ? manifest.target(path.name)->path
-                          : paths.absolute(path.name));
-    }
+    fileSystems.sync();
+    for (const std::string& directory : directories) syncDirectory(directory);
     log::info("restore global/pg_control (performed last to ensure aborted restores cannot be started)");
     if (std::rename((settings.pgPath + "/" + std::string(kPgControlTemp)).c_str(),
                     (settings.pgPath + "/global/pg_control").c_str()) == -1)
