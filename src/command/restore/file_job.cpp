@@ -157,6 +157,117 @@ storage::WriteOptions destinationOptions(const RestoreFileRequest& request) {
             .mtime = request.mtime};
 }
 
+// A restore failure with the files it concerns: the user must learn which repository file and
+// which destination, whatever failed (a missing, truncated, corrupt or wrongly keyed repository
+// file, or a checksum mismatch).
+Error fileError(const Error& error, storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
+    Error wrapped(error.code(),
+                  fmt::format("unable to restore file '{}' from '{}': {}", pg.describe(request.pgPath),
+                              repo.describe(request.repoPath), error.message()),
+                  error.retryable() ? Retry::Yes : Retry::No);
+    if (!error.hint().empty())
+        wrapped.withHint(error.hint());
+    else if (error.code() == ErrorCode::Checksum)
+        wrapped.withHint("the repository file may be damaged: run verify, or restore an older backup set");
+    return wrapped;
+}
+
+void checkRestored(const io::ChunkPipelineResult& restored, const RestoreFileRequest& request) {
+    if (restored.size != request.size || restored.sha1 != request.sha1)
+        throwError(ErrorCode::Checksum, "restored {} bytes with checksum '{}', expected {} bytes with checksum '{}'",
+                   restored.size, restored.sha1, request.size, request.sha1);
+}
+
+// One file of a pair being restored: its decoded content, counted against the manifest size, and
+// its destination. Whatever fails names the file (fileError), as restoreFile's errors do.
+class PairedFile final : private io::WriteStream {
+public:
+    PairedFile(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request)
+        : repo_(repo),
+          pg_(pg),
+          request_(request),
+          content_(repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize}),
+                   request.cipherPass, request.compressType, kChunkSize) {
+        storage::WriteOptions options = destinationOptions(request);
+        options.sizeHint = request.size;
+        destination_ = pg.openWrite(request.pgPath, options);  // aborted by its destructor unless committed
+    }
+    PairedFile(const PairedFile&) = delete;
+    PairedFile& operator=(const PairedFile&) = delete;
+
+    io::ChunkStream stream() {
+        return {.fill = [this](io::Buffer& chunk) {
+                    try {
+                        const bool any = content_.fill(chunk);
+                        filled_ += chunk.size();
+                        if (filled_ > request_.size)
+                            throwError(ErrorCode::Checksum, "restored data is longer than the expected {} bytes",
+                                       request_.size);
+                        return any;
+                    } catch (const Error& error) {
+                        throw fileError(error, repo_, pg_, request_);
+                    }
+                },
+                .sink = this};
+    }
+
+    // Commits the file if it came out as the manifest says; the failure otherwise.
+    std::optional<Error> finish(const io::ChunkPipelineResult& restored) {
+        try {
+            checkRestored(restored, request_);
+            destination_->commit();
+            return std::nullopt;
+        } catch (const Error& error) {
+            destination_->abort();
+            return fileError(error, repo_, pg_, request_);
+        }
+    }
+
+private:
+    // The destination as the pipeline's sink, its errors naming the file.
+    void write(io::ByteView data) override {
+        try {
+            destination_->write(data);
+        } catch (const Error& error) {
+            throw fileError(error, repo_, pg_, request_);
+        }
+    }
+    void startWriteback() override {
+        try {
+            destination_->startWriteback();
+        } catch (const Error& error) {
+            throw fileError(error, repo_, pg_, request_);
+        }
+    }
+    void commit() override { destination_->commit(); }
+    void abort() noexcept override { destination_->abort(); }
+
+    storage::Storage& repo_;
+    storage::Storage& pg_;
+    const RestoreFileRequest& request_;
+    io::DecodedSource content_;
+    std::unique_ptr<io::WriteStream> destination_;
+    std::uint64_t filled_ = 0;
+};
+
+void copyPairFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& first,
+                      const RestoreFileRequest& second) {
+    const RestoreFileRequest* requests[2] = {&first, &second};
+    std::optional<PairedFile> files[2];
+    for (int i = 0; i < 2; i++) {
+        try {
+            files[i].emplace(repo, pg, *requests[i]);
+        } catch (const Error& error) {
+            throw fileError(error, repo, pg, *requests[i]);
+        }
+    }
+    const auto restored = io::pipeChunkPair(files[0]->stream(), files[1]->stream(),
+                                            {.chunkSize = kChunkSize, .writeback = true});
+    const std::optional<Error> failure[2] = {files[0]->finish(restored[0]), files[1]->finish(restored[1])};
+    for (const auto& error : failure)
+        if (error) throw *error;
+}
+
 void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
     io::DecodedSource content(repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize}),
                               request.cipherPass, request.compressType, kChunkSize);
@@ -168,10 +279,11 @@ void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFil
     const io::ChunkPipelineResult restored =
         io::pipeChunks([&content](io::Buffer& chunk) { return content.fill(chunk); }, destination.get(),
                        {.chunkSize = kChunkSize, .limit = request.size, .writeback = true});
-    if (restored.size != request.size || restored.sha1 != request.sha1) {
+    try {
+        checkRestored(restored, request);
+    } catch (const Error&) {
         destination->abort();
-        throwError(ErrorCode::Checksum, "restored {} bytes with checksum '{}', expected {} bytes with checksum '{}'",
-                   restored.size, restored.sha1, request.size, request.sha1);
+        throw;
     }
     destination->commit();
 }
@@ -237,19 +349,32 @@ RestoreFileResult restoreFile(storage::Storage& repo, storage::Storage& pg, cons
     try {
         copyFromRepo(repo, pg, request);
     } catch (const Error& error) {
-        // Whatever failed (a missing, truncated, corrupt or wrongly keyed repository file, or a
-        // checksum mismatch), the user must learn which repository file and which destination.
-        Error wrapped(error.code(),
-                      fmt::format("unable to restore file '{}' from '{}': {}", pg.describe(request.pgPath),
-                                  repo.describe(request.repoPath), error.message()),
-                      error.retryable() ? Retry::Yes : Retry::No);
-        if (!error.hint().empty())
-            wrapped.withHint(error.hint());
-        else if (error.code() == ErrorCode::Checksum)
-            wrapped.withHint("the repository file may be damaged: run verify, or restore an older backup set");
-        throw wrapped;
+        throw fileError(error, repo, pg, request);
     }
     return {.result = RestoreCopyResult::Copied};
+}
+
+bool restoredInPairs(const RestoreFileRequest& request) noexcept {
+    return !request.zero && request.delta == RestoreDelta::Off && request.size > kChunkSize;
+}
+
+std::vector<RestoreFileResult> restoreFiles(storage::Storage& repo, storage::Storage& pg,
+                                            const std::vector<RestoreFileRequest>& requests) {
+    std::vector<RestoreFileResult> results;
+    results.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); i++) {
+        if (i + 1 < requests.size() && restoredInPairs(requests[i]) && restoredInPairs(requests[i + 1])) {
+            // Errors of opening or writing name their file themselves; fill and check errors are
+            // wrapped by PairedFile.
+            copyPairFromRepo(repo, pg, requests[i], requests[i + 1]);
+            results.push_back({.result = RestoreCopyResult::Copied});
+            results.push_back({.result = RestoreCopyResult::Copied});
+            i++;
+            continue;
+        }
+        results.push_back(restoreFile(repo, pg, requests[i]));
+    }
+    return results;
 }
 
 }  // namespace pgark::command::restore

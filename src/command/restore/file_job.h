@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/compress/compress.h"
 #include "storage/storage.h"
@@ -87,5 +88,15 @@ inline bool keepNeedsHash(const RestoreFileRequest& request) noexcept {
 // repository file, and Error(Checksum) when the restored bytes differ from the manifest size or sha1.
 [[nodiscard]] RestoreFileResult restoreFile(storage::Storage& repo, storage::Storage& pg,
                                             const RestoreFileRequest& request);
+
+// Restores several files, as restoreFile each, in order; two neighbours that are both larger than
+// one chunk (and only to be written) are restored side by side, their SHA-1s taken together
+// (io::pipeChunkPair). Stops at the first failure, which names its file; a file of the pair that
+// was restored intact is kept.
+[[nodiscard]] std::vector<RestoreFileResult> restoreFiles(storage::Storage& repo, storage::Storage& pg,
+                                                          const std::vector<RestoreFileRequest>& requests);
+
+// Whether restoreFiles restores `request` side by side with a neighbour of the same kind.
+bool restoredInPairs(const RestoreFileRequest& request) noexcept;
 
 }  // namespace pgark::command::restore

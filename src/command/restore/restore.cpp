@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <fmt/format.h>
 #include <set>
 
@@ -23,6 +24,7 @@
 #include "command/restore/delta_check.h"
 #include "command/restore/file_job.h"
 #include "command/restore/file_job_protocol.h"
+#include "command/restore/job_groups.h"
 #include "command/restore/recovery.h"
 #include "command/restore/selective.h"
 #include "command/restore/target.h"
@@ -68,26 +70,18 @@ storage::StorageSpec posixSpec(const std::string& path) {
     return {.type = "posix", .fields = {{"path", path}}};
 }
 
-// Jobs in the order they are handed out: largest first, so the long copies start early and the
-// small ones fill the gaps at the end.
+// Jobs handed out in the order they were added (groupRestoreFiles decides it).
 class FileJobs final : public protocol::JobSource {
 public:
-    void add(protocol::Job job, std::uint64_t size) { jobs_.push_back({std::move(job), size}); }
-    void sort() {
-        std::stable_sort(jobs_.begin(), jobs_.end(), [](const Entry& a, const Entry& b) { return a.size > b.size; });
-    }
+    void add(protocol::Job job) { jobs_.push_back(std::move(job)); }
     std::optional<protocol::Job> next(unsigned) override {
         if (next_ == jobs_.size()) return std::nullopt;
-        return std::move(jobs_[next_++].job);
+        return std::move(jobs_[next_++]);
     }
     std::size_t count() const noexcept { return jobs_.size(); }
 
 private:
-    struct Entry {
-        protocol::Job job;
-        std::uint64_t size;
-    };
-    std::vector<Entry> jobs_;
+    std::vector<protocol::Job> jobs_;
     std::size_t next_ = 0;
 };
 
@@ -323,21 +317,37 @@ int runRestore(const config::Config& config) {
         for (std::size_t i = 0; i < checked.size(); i++) kept[checked[i]] = answers[i];
     }
 
-    FileJobs jobs;
+    std::vector<std::size_t> toWrite;  // indices into planned
+    std::vector<restore::GroupCandidate> candidates;
     for (std::size_t i = 0; i < planned.size(); i++) {
         if (kept[i]) {
             record(*planned[i].file, *kept[i]);
             continue;
         }
         planned[i].request.delta = RestoreDelta::Off;
-        jobs.add(restore::makeRestoreFileJob(planned[i].file->name, repo.spec, planned[i].spec, planned[i].request),
-                 planned[i].file->size);
+        toWrite.push_back(i);
+        candidates.push_back({.size = planned[i].file->size,
+                              .paired = restore::restoredInPairs(planned[i].request),
+                              .alone = planned[i].spec.field("path") != settings.pgPath});
     }
-    jobs.sort();
+    FileJobs jobs;
+    std::map<std::string, std::vector<std::size_t>> jobFiles;  // job key -> indices into planned
+    for (const std::vector<std::size_t>& group : restore::groupRestoreFiles(candidates)) {
+        std::vector<std::size_t>& files = jobFiles[planned[toWrite[group.front()]].file->name];
+        std::vector<restore::RestoreFileRequest> requests;
+        for (const std::size_t g : group) {
+            files.push_back(toWrite[g]);
+            requests.push_back(planned[toWrite[g]].request);
+        }
+        const Planned& first = planned[files.front()];
+        jobs.add(restore::makeRestoreFilesJob(first.file->name, repo.spec, first.spec, requests));
+    }
     if (jobs.count() != 0) {
         protocol::WorkerPool pool = startLocalPool(config, settings.processMax);
         pool.run(jobs, [&](protocol::JobResult&& result) {
-            record(*manifest.file(result.key), restore::readRestoreFileResult(result));
+            const std::vector<std::size_t>& files = jobFiles.at(result.key);
+            const std::vector<restore::RestoreFileResult> results = restore::readRestoreFilesResult(result, files.size());
+            for (std::size_t i = 0; i < files.size(); i++) record(*planned[files[i]].file, results[i]);
         });
     }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/crypto/hash.h"
+#include "common/crypto/sha1_pair.h"
 #include "common/error.h"
 #include "common/serial_worker.h"
 
@@ -42,6 +43,11 @@ private:
     std::vector<Buffer> chunks_;
 };
 
+void checkOptions(const ChunkPipelineOptions& options) {
+    if (options.chunks < 2 || options.chunkSize == 0 || options.chunkSize % kAlignment != 0)
+        throwError(ErrorCode::Assert, "chunk pipeline needs 2 or more chunks of a multiple of {} bytes", kAlignment);
+}
+
 void checkLimit(std::uint64_t size, const ChunkPipelineOptions& options) {
     if (options.limit && size > *options.limit)
         throwError(ErrorCode::Checksum, "restored data is longer than the expected {} bytes", *options.limit);
@@ -51,8 +57,7 @@ void checkLimit(std::uint64_t size, const ChunkPipelineOptions& options) {
 
 ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteStream* sink,
                                const ChunkPipelineOptions& options) {
-    if (options.chunks < 2 || options.chunkSize == 0 || options.chunkSize % kAlignment != 0)
-        throwError(ErrorCode::Assert, "chunk pipeline needs 2 or more chunks of a multiple of {} bytes", kAlignment);
+    checkOptions(options);
     ChunkRing chunks(options.chunkSize, options.chunks);
     crypto::Sha1Hasher hasher;
     ChunkPipelineResult result;
@@ -97,6 +102,60 @@ ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteSt
         if (writeWorker) writeWorker->finish();
     }
     result.sha1 = hasher.finalHex();
+    return result;
+}
+
+std::array<ChunkPipelineResult, 2> pipeChunkPair(const ChunkStream& first, const ChunkStream& second,
+                                                 const ChunkPipelineOptions& options) {
+    checkOptions(options);
+    const ChunkStream* streams[2] = {&first, &second};
+    ChunkRing rings[2] = {ChunkRing(options.chunkSize, options.chunks), ChunkRing(options.chunkSize, options.chunks)};
+    crypto::Sha1Pair hasher;
+    std::array<ChunkPipelineResult, 2> result;
+
+    std::vector<std::uint64_t> hashed(options.chunks, 0);  // SerialWorker tickets of each chunk's last use
+    std::vector<std::uint64_t> written[2] = {std::vector<std::uint64_t>(options.chunks, 0),
+                                             std::vector<std::uint64_t>(options.chunks, 0)};
+    bool live[2] = {true, true};  // false once a stream's fill said it has ended
+    bool filled[2] = {false, false};
+    {
+        // Declared after what their tasks use, so they stop before those are destroyed.
+        SerialWorker secondFiller, hashWorker;
+        SerialWorker writers[2];
+        for (std::size_t n = 0;; n = (n + 1) % options.chunks) {
+            hashWorker.waitFor(hashed[n]);
+            for (int s = 0; s < 2; s++) {
+                writers[s].waitFor(written[s][n]);
+                rings[s][n].clear();
+            }
+            std::uint64_t secondFilled = 0;
+            filled[1] = false;
+            if (live[1]) secondFilled = secondFiller.submit([&] { filled[1] = second.fill(rings[1][n]); });
+            filled[0] = live[0] && first.fill(rings[0][n]);
+            secondFiller.waitFor(secondFilled);
+            live[0] = filled[0];
+            live[1] = filled[1];
+            if (!live[0] && !live[1]) break;
+
+            ByteView bytes[2];
+            for (int s = 0; s < 2; s++) {
+                if (!live[s]) continue;
+                bytes[s] = rings[s][n].view();
+                result[s].size += bytes[s].size();
+                if (streams[s]->sink != nullptr)
+                    written[s][n] = writers[s].submit([sink = streams[s]->sink, view = bytes[s],
+                                                       writeback = options.writeback] {
+                        sink->write(view);
+                        if (writeback) sink->startWriteback();
+                    });
+            }
+            hashed[n] = hashWorker.submit([&hasher, a = bytes[0], b = bytes[1]] { hasher.update(a, b); });
+        }
+        secondFiller.finish();
+        hashWorker.finish();
+        for (SerialWorker& writer : writers) writer.finish();
+    }
+    for (int s = 0; s < 2; s++) result[s].sha1 = hasher.finalHex(s);
     return result;
 }
 

@@ -364,3 +364,58 @@ TEST_CASE("restoreFile of a large file fails cleanly when a write fails mid-way"
     CHECK(restoreFile(repo, pg, request).result == RestoreCopyResult::Copied);
     CHECK(getFile(pg, "out/big") == data);
 }
+
+TEST_CASE("restoreFiles restores two large files side by side, and small ones one by one", "[unit][filejob]") {
+    const StoreKind kind = GENERATE(StoreKind::Mem, StoreKind::Posix);
+    const CompressType type = GENERATE(CompressType::None, CompressType::Lz4, CompressType::Zst);
+    INFO(test::storeKindName(kind) << " " << compress::compressTypeName(type));
+    Stores stores(kind);
+    // Two files of more than one chunk (1 MiB) of different lengths, then a small one.
+    const std::vector<std::pair<std::string, std::string>> files{{"base/1/400", test::patternData(3300000, 5)},
+                                                                 {"base/1/401", test::patternData(1500001, 6)},
+                                                                 {"base/1/402", test::patternData(5000, 7)}};
+    std::vector<RestoreFileRequest> requests;
+    for (const auto& [path, data] : files) {
+        putFile(*stores.pg, path, data);
+        const BackupFileRequest backup{.pgPath = path,
+                                       .repoPath = command::backup::backupFileRepoPath("main", "L", "pg_data/" + path, type),
+                                       .compressType = type,
+                                       .compressLevel = 1};
+        requests.push_back(requestFor(backup, backupFile(*stores.pg, *stores.repo, backup), backup.repoPath, "out/" + path));
+    }
+    REQUIRE(restoredInPairs(requests[0]));
+    REQUIRE(restoredInPairs(requests[1]));
+    REQUIRE_FALSE(restoredInPairs(requests[2]));
+
+    SECTION("all three come out as they went in") {
+        const auto results = restoreFiles(*stores.repo, *stores.pg, requests);
+        REQUIRE(results.size() == 3);
+        for (std::size_t i = 0; i < 3; i++) {
+            CHECK(results[i].result == RestoreCopyResult::Copied);
+            checkRestored(*stores.pg, "out/" + files[i].first, files[i].second);
+        }
+    }
+    SECTION("a damaged second file of the pair is named, the intact first one is kept, nothing else is left") {
+        requests[1].sha1 = crypto::sha1Hex(std::string_view("something else"));
+        const Error error = thrown([&] { (void)restoreFiles(*stores.repo, *stores.pg, requests); });
+        CHECK(error.code() == ErrorCode::Checksum);
+        CHECK(std::string(error.message()).find("'" + stores.repo->describe(requests[1].repoPath) + "'") !=
+              std::string::npos);
+        CHECK(filesUnder(*stores.pg, "out") == std::vector<std::string>{"base/1/400"});
+        checkRestored(*stores.pg, "out/base/1/400", files[0].second);
+    }
+    SECTION("a missing first file of the pair is named and nothing is written") {
+        stores.repo->remove(requests[0].repoPath, {});
+        const Error error = thrown([&] { (void)restoreFiles(*stores.repo, *stores.pg, requests); });
+        CHECK(error.code() == ErrorCode::FileMissing);
+        CHECK(std::string(error.message()).find(stores.pg->describe("out/base/1/400")) != std::string::npos);
+        CHECK(filesUnder(*stores.pg, "out").empty());
+    }
+    SECTION("a stream longer than its manifest size stops there and is named") {
+        requests[0].size -= 1;
+        const Error error = thrown([&] { (void)restoreFiles(*stores.repo, *stores.pg, requests); });
+        CHECK(error.code() == ErrorCode::Checksum);
+        CHECK(std::string(error.message()).find(stores.pg->describe("out/base/1/400")) != std::string::npos);
+        CHECK(filesUnder(*stores.pg, "out").empty());
+    }
+}

@@ -5,24 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "unit/common/crypto/random_bytes.h"
+
 #include "common/crypto/hash.h"
 
 using namespace pgark;
 using crypto::Sha1Lane;
 
 namespace {
-
-std::string bytesOf(std::size_t size, std::uint32_t seed) {
-    std::string out(size, '\0');
-    std::uint32_t state = seed * 2654435761U + 7;
-    for (char& c : out) {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        c = static_cast<char>(state);
-    }
-    return out;
-}
 
 const std::byte* bytes(const std::string& text) { return reinterpret_cast<const std::byte*>(text.data()); }
 
@@ -44,8 +34,8 @@ TEST_CASE("Sha1Lane gives OpenSSL's SHA-1 for every length, alone and paired", "
     CHECK(laneHex("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
     for (std::size_t size : {1ul, 55ul, 56ul, 63ul, 64ul, 65ul, 119ul, 120ul, 128ul, 1000ul, 65536ul, 100003ul}) {
         INFO(size);
-        const std::string a = bytesOf(size, 1);
-        const std::string b = bytesOf(size + 777, 2);  // the second lane is longer
+        const std::string a = test::randomBytes(size, 1);
+        const std::string b = test::randomBytes(size + 777, 2);  // the second lane is longer
         CHECK(laneHex(a) == crypto::sha1Hex(a));
         // Paired for the blocks both have, then each finished on its own.
         Sha1Lane laneA, laneB;

@@ -156,3 +156,47 @@ TEST_CASE("pipeChunks asks the sink to start writeback after every chunk when to
     CHECK(result.size == data.size());
     CHECK(sink.calls == (writeback ? "wswswswswsws" : "wwwwww"));
 }
+
+TEST_CASE("pipeChunkPair delivers both streams in order with their SHA-1s and sizes", "[unit][io]") {
+    const std::size_t sizeA = GENERATE(0, kChunk - 1, 2 * kChunk, 7 * kChunk + 4097);
+    const std::size_t sizeB = GENERATE(1, kChunk + 1, 40 * kChunk + 3);
+    const std::size_t step = GENERATE(0, 1000);
+    INFO("sizes " << sizeA << " and " << sizeB << ", fill step " << step);
+    const std::string a = patternText(sizeA);
+    const std::string b = patternText(sizeB + 17).substr(17);
+    std::size_t posA = 0, posB = 0;
+    StringWriteStream sinkA, sinkB;
+    const auto results = io::pipeChunkPair({.fill = filler(a, posA, step), .sink = &sinkA},
+                                           {.fill = filler(b, posB, step), .sink = &sinkB},
+                                           {.chunkSize = kChunk, .chunks = 3, .writeback = true});
+    CHECK(results[0].size == sizeA);
+    CHECK(results[1].size == sizeB);
+    CHECK(results[0].sha1 == referenceSha1(a));
+    CHECK(results[1].sha1 == referenceSha1(b));
+    CHECK(sinkA.data() == a);
+    CHECK(sinkB.data() == b);
+    CHECK_FALSE(sinkA.committed);
+    CHECK_FALSE(sinkB.committed);
+}
+
+TEST_CASE("pipeChunkPair passes a failure of either stream back without hanging", "[unit][io]") {
+    const std::string data = patternText(20 * kChunk);
+    const int failing = GENERATE(0, 1);
+    const bool inWrite = GENERATE(false, true);
+    INFO("stream " << failing << (inWrite ? " write" : " fill") << " fails");
+    std::size_t pos[2] = {0, 0};
+    unsigned fills[2] = {0, 0};
+    StringWriteStream good;
+    FailingSink bad(3);
+    io::ChunkStream streams[2];
+    for (int s = 0; s < 2; s++) {
+        streams[s].fill = [&, s](io::Buffer& chunk) {
+            if (!inWrite && s == failing && ++fills[s] == 4)
+                throw Error(ErrorCode::Format, "corrupt zst frame in 'repo/file.zst'");
+            return filler(data, pos[s], 0)(chunk);
+        };
+        streams[s].sink = inWrite && s == failing ? static_cast<io::WriteStream*>(&bad) : &good;
+    }
+    const Error error = thrown([&] { (void)io::pipeChunkPair(streams[0], streams[1], {.chunkSize = kChunk}); });
+    CHECK(error.code() == (inWrite ? ErrorCode::FileWrite : ErrorCode::Format));
+}
