@@ -1,18 +1,17 @@
 // SigV4 signing. See s3_auth.h.
-// SHA-256, HMAC-SHA256 and MD5 through OpenSSL's low-level functions, not EVP, for the reason
-// common/crypto/hash.cpp gives for SHA-1: the first EVP digest of a process loads openssl.cnf and
-// the default provider (about 0.6 ms of CPU), which every S3 command paid on the way to its first
-// request (archive-push: archive.info's GET), and each EVP one-shot fetches its algorithm again.
-// Same assembly for the bytes. Deprecated in OpenSSL 3 but still part of it.
+// SHA-256 and MD5 through OpenSSL's low-level functions, not EVP, for the reason
+// common/crypto/hash.cpp gives for SHA-1: each EVP one-shot fetches its algorithm again, and the
+// first loads openssl.cnf and the default provider (about 0.6 ms of CPU). Same assembly for the
+// bytes. Deprecated in OpenSSL 3 but still part of it. HMAC stays OpenSSL's HMAC().
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "storage/s3/s3_auth.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 
 #include <array>
-#include <cstring>
 
 #include <algorithm>
 #include <ctime>
@@ -41,45 +40,29 @@ std::string hex(const unsigned char* data, std::size_t size) {
 
 using Sha256 = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
 
-// SHA-256 of the concatenation of `parts`.
-Sha256 sha256(std::initializer_list<std::string_view> parts) {
+Sha256 sha256(std::string_view data) {
     SHA256_CTX context;
     Sha256 out{};
-    if (SHA256_Init(&context) != 1) digestFailed("SHA-256");
-    for (const std::string_view part : parts)
-        if (!part.empty() && SHA256_Update(&context, part.data(), part.size()) != 1) digestFailed("SHA-256");
-    if (SHA256_Final(out.data(), &context) != 1) digestFailed("SHA-256");
+    if (SHA256_Init(&context) != 1 || (!data.empty() && SHA256_Update(&context, data.data(), data.size()) != 1) ||
+        SHA256_Final(out.data(), &context) != 1)
+        digestFailed("SHA-256");
     return out;
 }
 
-std::string_view view(const Sha256& digest) { return {reinterpret_cast<const char*>(digest.data()), digest.size()}; }
-
 }  // namespace
 
-// HMAC-SHA256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || data)), K padded to the block size
-// (a longer key is hashed first).
+// OpenSSL's one-shot HMAC: the construction is its business, and the key (derived from the
+// secret) is cleansed by it.
 std::string hmacSha256(std::string_view key, std::string_view data) {
-    constexpr std::size_t kBlock = SHA256_CBLOCK;
-    std::array<char, kBlock> inner{};
-    Sha256 hashedKey{};
-    if (key.size() > kBlock) {
-        hashedKey = sha256({key});
-        key = view(hashedKey);
-    }
-    std::memcpy(inner.data(), key.data(), key.size());
-    std::array<char, kBlock> outer = inner;
-    for (std::size_t i = 0; i < kBlock; ++i) {
-        inner[i] = static_cast<char>(inner[i] ^ 0x36);
-        outer[i] = static_cast<char>(outer[i] ^ 0x5c);
-    }
-    const Sha256 innerHash = sha256({std::string_view(inner.data(), kBlock), data});
-    const Sha256 out = sha256({std::string_view(outer.data(), kBlock), view(innerHash)});
-    return std::string(view(out));
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+             data.size(), out, &size) == nullptr)
+        digestFailed("HMAC-SHA256");
+    return std::string(reinterpret_cast<const char*>(out), size);
 }
 
 namespace {
-
-std::string hmac(std::string_view key, std::string_view data) { return hmacSha256(key, data); }
 
 // Header values are trimmed and inner runs of spaces folded to one.
 std::string trimmed(std::string_view value) {
@@ -119,7 +102,7 @@ std::string amzDate(std::chrono::system_clock::time_point time) {
 }
 
 std::string sha256Hex(std::string_view data) {
-    const Sha256 raw = sha256({data});
+    const Sha256 raw = sha256(data);
     return hex(raw.data(), raw.size());
 }
 
@@ -161,10 +144,10 @@ std::string stringToSign(std::string_view amzDateTime, const SigV4Credentials& c
 }
 
 std::string signingKey(const SigV4Credentials& credentials, std::string_view date) {
-    const std::string dateKey = hmac("AWS4" + credentials.secretKey, date);
-    const std::string regionKey = hmac(dateKey, credentials.region);
-    const std::string serviceKey = hmac(regionKey, credentials.service);
-    return hmac(serviceKey, "aws4_request");
+    const std::string dateKey = hmacSha256("AWS4" + credentials.secretKey, date);
+    const std::string regionKey = hmacSha256(dateKey, credentials.region);
+    const std::string serviceKey = hmacSha256(regionKey, credentials.service);
+    return hmacSha256(serviceKey, "aws4_request");
 }
 
 std::string authorization(const SigV4Credentials& credentials, std::string_view method, std::string_view encodedPath,
@@ -175,7 +158,7 @@ std::string authorization(const SigV4Credentials& credentials, std::string_view 
         throwError(ErrorCode::Assert, "a SigV4 request needs host and x-amz-date headers");
     const std::string& when = dateHeader->second;
     const std::string toSign = stringToSign(when, credentials, canonicalRequest(method, encodedPath, query, headers, payloadHash));
-    const std::string signature = hmac(signingKey(credentials, std::string_view(when).substr(0, 8)), toSign);
+    const std::string signature = hmacSha256(signingKey(credentials, std::string_view(when).substr(0, 8)), toSign);
     return fmt::format("AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={},Signature={}", credentials.accessKey,
                        scope(std::string_view(when).substr(0, 8), credentials), signedHeaderNames(headers),
                        hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
