@@ -178,23 +178,29 @@ void checkRestored(const io::ChunkPipelineResult& restored, const RestoreFileReq
                    restored.size, restored.sha1, request.size, request.sha1);
 }
 
-// One file of a pair being restored: its decoded content, counted against the manifest size, and
-// its destination. Whatever fails names the file (fileError), as restoreFile's errors do.
-class PairedFile final : private io::WriteStream {
+// A file being restored from the repository: its decoded content, counted against the manifest
+// size, and its destination, aborted by its destructor unless committed. Whatever fails, from
+// opening the repository file to committing the destination, names the file (fileError).
+class FileCopy final : private io::WriteStream {
 public:
-    PairedFile(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request)
+    FileCopy(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) try
         : repo_(repo),
           pg_(pg),
           request_(request),
           content_(repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize}),
                    request.cipherPass, request.compressType, kChunkSize) {
         storage::WriteOptions options = destinationOptions(request);
+        // Reserving the blocks up front spares ext4 its allocation page by page.
         options.sizeHint = request.size;
-        destination_ = pg.openWrite(request.pgPath, options);  // aborted by its destructor unless committed
+        destination_ = pg.openWrite(request.pgPath, options);
+    } catch (const Error& error) {
+        throw fileError(error, repo, pg, request);
     }
-    PairedFile(const PairedFile&) = delete;
-    PairedFile& operator=(const PairedFile&) = delete;
+    FileCopy(const FileCopy&) = delete;
+    FileCopy& operator=(const FileCopy&) = delete;
 
+    // The content and the destination for io::pipeChunks or io::pipeChunkPair. A stream that
+    // decodes to more than the manifest size stops there, before the excess is written.
     io::ChunkStream stream() {
         return {.fill = [this](io::Buffer& chunk) {
                     try {
@@ -250,42 +256,24 @@ private:
     std::uint64_t filled_ = 0;
 };
 
-void copyPairFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& first,
-                      const RestoreFileRequest& second) {
-    const RestoreFileRequest* requests[2] = {&first, &second};
-    std::optional<PairedFile> files[2];
-    for (int i = 0; i < 2; i++) {
-        try {
-            files[i].emplace(repo, pg, *requests[i]);
-        } catch (const Error& error) {
-            throw fileError(error, repo, pg, *requests[i]);
-        }
-    }
-    const auto restored = io::pipeChunkPair(files[0]->stream(), files[1]->stream(),
-                                            {.chunkSize = kChunkSize, .writeback = true});
-    const std::optional<Error> failure[2] = {files[0]->finish(restored[0]), files[1]->finish(restored[1])};
-    for (const auto& error : failure)
-        if (error) throw *error;
+// Decoding, hashing and writing run at once, each on its own thread, chunk by chunk.
+void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
+    FileCopy file(repo, pg, request);
+    const io::ChunkStream stream = file.stream();
+    if (auto failure = file.finish(io::pipeChunks(stream.fill, stream.sink, {.chunkSize = kChunkSize, .writeback = true})))
+        throw *failure;
 }
 
-void copyFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& request) {
-    io::DecodedSource content(repo.openRead(request.repoPath, {.offset = request.repoOffset, .limit = request.repoSize}),
-                              request.cipherPass, request.compressType, kChunkSize);
-    storage::WriteOptions options = destinationOptions(request);
-    // Reserving the blocks up front spares ext4 its allocation page by page.
-    options.sizeHint = request.size;
-    auto destination = pg.openWrite(request.pgPath, options);  // aborted by its destructor if anything throws
-    // Decoding, hashing and writing run at once, each on its own thread, chunk by chunk.
-    const io::ChunkPipelineResult restored =
-        io::pipeChunks([&content](io::Buffer& chunk) { return content.fill(chunk); }, destination.get(),
-                       {.chunkSize = kChunkSize, .limit = request.size, .writeback = true});
-    try {
-        checkRestored(restored, request);
-    } catch (const Error&) {
-        destination->abort();
-        throw;
-    }
-    destination->commit();
+// Two files side by side, their SHA-1s taken together (io::pipeChunkPair). A file that came out
+// intact is kept even when the other failed.
+void copyPairFromRepo(storage::Storage& repo, storage::Storage& pg, const RestoreFileRequest& first,
+                      const RestoreFileRequest& second) {
+    FileCopy files[2] = {FileCopy(repo, pg, first), FileCopy(repo, pg, second)};
+    const auto restored =
+        io::pipeChunkPair(files[0].stream(), files[1].stream(), {.chunkSize = kChunkSize, .writeback = true});
+    const std::optional<Error> failure[2] = {files[0].finish(restored[0]), files[1].finish(restored[1])};
+    for (const auto& error : failure)
+        if (error) throw *error;
 }
 
 }  // namespace
@@ -346,11 +334,7 @@ RestoreFileResult restoreFile(storage::Storage& repo, storage::Storage& pg, cons
         return {.result = RestoreCopyResult::Created};
     }
 
-    try {
-        copyFromRepo(repo, pg, request);
-    } catch (const Error& error) {
-        throw fileError(error, repo, pg, request);
-    }
+    copyFromRepo(repo, pg, request);  // its errors name the file (FileCopy)
     return {.result = RestoreCopyResult::Copied};
 }
 
@@ -364,8 +348,6 @@ std::vector<RestoreFileResult> restoreFiles(storage::Storage& repo, storage::Sto
     results.reserve(requests.size());
     for (std::size_t i = 0; i < requests.size(); i++) {
         if (i + 1 < requests.size() && restoredInPairs(requests[i]) && restoredInPairs(requests[i + 1])) {
-            // Errors of opening or writing name their file themselves; fill and check errors are
-            // wrapped by PairedFile.
             copyPairFromRepo(repo, pg, requests[i], requests[i + 1]);
             results.push_back({.result = RestoreCopyResult::Copied});
             results.push_back({.result = RestoreCopyResult::Copied});

@@ -27,9 +27,11 @@ std::vector<std::vector<std::size_t>> groupRestoreFiles(const std::vector<GroupC
             groups.push_back({i});
             continue;
         }
-        // Sorted by size, the paired files all come before the small ones.
+        // Sorted by size, the paired files come before the small ones, except for a large file
+        // that is not paired (a zeroed one of --db-exclude): it goes with the small ones.
         const bool pendingPaired = !pending.empty() && files[pending.front()].paired;
         if (file.paired) {
+            if (!pendingPaired) flush();
             pending.push_back(i);
             if (pending.size() == 2) flush();
             continue;

@@ -48,11 +48,6 @@ void checkOptions(const ChunkPipelineOptions& options) {
         throwError(ErrorCode::Assert, "chunk pipeline needs 2 or more chunks of a multiple of {} bytes", kAlignment);
 }
 
-void checkLimit(std::uint64_t size, const ChunkPipelineOptions& options) {
-    if (options.limit && size > *options.limit)
-        throwError(ErrorCode::Checksum, "restored data is longer than the expected {} bytes", *options.limit);
-}
-
 }  // namespace
 
 ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteStream* sink,
@@ -66,7 +61,6 @@ ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteSt
     const bool any = fill(chunks[0]);
     if (!any || !fill(chunks[1])) {
         result.size = chunks[0].size();
-        checkLimit(result.size, options);
         hasher.update(chunks[0].view());
         if (sink != nullptr && !chunks[0].empty()) sink->write(chunks[0].view());
         result.sha1 = hasher.finalHex();
@@ -90,8 +84,7 @@ ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteSt
             }
             const ByteView bytes = chunk.view();
             result.size += bytes.size();
-            checkLimit(result.size, options);
-            hashed[n] = hashWorker.submit([&hasher, bytes] { hasher.update(bytes); });
+                hashed[n] = hashWorker.submit([&hasher, bytes] { hasher.update(bytes); });
             if (writeWorker)
                 written[n] = writeWorker->submit([sink, bytes, writeback = options.writeback] {
                     sink->write(bytes);
@@ -130,7 +123,7 @@ std::array<ChunkPipelineResult, 2> pipeChunkPair(const ChunkStream& first, const
             }
             std::uint64_t secondFilled = 0;
             filled[1] = false;
-            if (live[1]) secondFilled = secondFiller.submit([&] { filled[1] = second.fill(rings[1][n]); });
+            if (live[1]) secondFilled = secondFiller.submit([&, n] { filled[1] = second.fill(rings[1][n]); });
             filled[0] = live[0] && first.fill(rings[0][n]);
             secondFiller.waitFor(secondFilled);
             live[0] = filled[0];

@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 
 #include "common/io/buffer.h"
@@ -21,9 +20,6 @@ namespace pgark::io {
 struct ChunkPipelineOptions {
     std::size_t chunkSize = 1024 * 1024;  // bytes per chunk, a multiple of 4096 (O_DIRECT writes whole chunks)
     std::size_t chunks = 4;               // chunks in the ring: how far decoding may run ahead
-    // Throw Error(Checksum) as soon as more bytes than this came, before they are written: a
-    // damaged stream that decompresses to far more must not fill the disk first.
-    std::optional<std::uint64_t> limit;
     // After each chunk is written, ask the sink to send what it holds on to the device
     // (WriteStream::startWriteback), so that a buffered file's dirty pages go out while the next
     // chunks are decoded instead of all at the commit's fsync.
@@ -43,8 +39,7 @@ struct ChunkPipelineResult {
 ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteStream* sink,
                                const ChunkPipelineOptions& options = {});
 
-// One of the two streams of pipeChunkPair: `fill` as above (it checks its own limit), `sink` may
-// be null.
+// One of the two streams of pipeChunkPair: `fill` and `sink` (may be null) as for pipeChunks.
 struct ChunkStream {
     std::function<bool(Buffer&)> fill;
     WriteStream* sink = nullptr;
@@ -54,7 +49,7 @@ struct ChunkStream {
 // stream 1 on a thread of its own, and their chunks are hashed together on one thread
 // (crypto::Sha1Pair: SHA-1 takes a third of a restore's CPU, and two interleaved streams hash
 // about 1.7x the bytes per core of one) and written on a thread per stream. A stream that ends
-// first leaves the other going alone. options.limit is not used: each fill checks its own. Errors
+// first leaves the other going alone. Errors
 // as for pipeChunks.
 std::array<ChunkPipelineResult, 2> pipeChunkPair(const ChunkStream& first, const ChunkStream& second,
                                                  const ChunkPipelineOptions& options = {});

@@ -48,3 +48,10 @@ TEST_CASE("groupRestoreFiles keeps small-file jobs within their limits and loses
     for (std::size_t i = 0; i < all.size(); i++) all[i] = i;
     CHECK(seen == all);
 }
+
+TEST_CASE("groupRestoreFiles keeps a large file that is not paired apart from the pairs", "[unit][restore]") {
+    // 0: 2 GiB paired, 1: 1 GiB zeroed (not paired), 2: 500 MiB paired, 3: 400 MiB paired, 4: 8 KiB
+    const std::vector<GroupCandidate> files{large(2048 * kMiB), small(1024 * kMiB), large(500 * kMiB),
+                                            large(400 * kMiB), small(8192)};
+    CHECK(groupRestoreFiles(files) == std::vector<std::vector<std::size_t>>{{0}, {1}, {2, 3}, {4}});
+}
