@@ -278,8 +278,10 @@ void Lock::release() noexcept {
 
 void Lock::writeContent(const File& file, std::optional<unsigned> pctCplt) const {
     const std::string content = lockContent(execId_, pctCplt);
-    if (::ftruncate(file.fd, 0) != 0)
-        throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to write lock file '{}'", file.path));
+    // Overwrite in place, then cut off what is left of a longer old content. Truncating first
+    // would let a concurrent reader (info, a second backup naming the holder) see an empty file
+    // several times a second while a backup updates its progress. Progress only grows, so the
+    // content never gets shorter while a backup runs.
     ssize_t written;
     do {
         written = ::pwrite(file.fd, content.data(), content.size(), 0);
@@ -287,6 +289,8 @@ void Lock::writeContent(const File& file, std::optional<unsigned> pctCplt) const
     if (written < 0) throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to write lock file '{}'", file.path));
     if (static_cast<std::size_t>(written) != content.size())
         throw Error(ErrorCode::FileWrite, fmt::format("unable to write lock file '{}': short write", file.path));
+    if (::ftruncate(file.fd, static_cast<off_t>(content.size())) != 0)
+        throwSys(ErrorCode::FileWrite, errno, fmt::format("unable to write lock file '{}'", file.path));
 }
 
 void Lock::percentComplete(double percent) {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -325,6 +327,30 @@ TEST_CASE("Lock::percentComplete and readLock report progress", "[unit][lock]") 
         CHECK(pgark::lock::readLock(lockPath, "main", LockType::Backup).pctCplt == 10000u);
         lock.percentComplete(-3);
         CHECK(pgark::lock::readLock(lockPath, "main", LockType::Backup).pctCplt == 0u);
+    }
+
+    SECTION("a reader never sees the content half written while progress is updated") {
+        Lock lock = Lock::acquire(lockPath, "main", LockType::Backup, {});
+        lock.percentComplete(0);
+        std::atomic<bool> done{false};
+        unsigned reads = 0, withoutProgress = 0, backwards = 0;
+        std::thread reader([&] {
+            unsigned last = 0;
+            while (!done.load()) {
+                const auto info = pgark::lock::readLock(lockPath, "main", LockType::Backup);
+                ++reads;
+                if (!info.pctCplt) ++withoutProgress;
+                else if (*info.pctCplt < last) ++backwards;
+                else last = *info.pctCplt;
+            }
+        });
+        for (unsigned step = 1; step <= 10000; ++step) lock.percentComplete(step / 100.0);
+        done = true;
+        reader.join();
+        INFO("reads: " << reads);
+        CHECK(withoutProgress == 0);
+        CHECK(backwards == 0);
+        CHECK(pgark::lock::readLock(lockPath, "main", LockType::Backup).pctCplt == 10000u);
     }
 
     SECTION("readLock of a lock held by a child") {
