@@ -2,6 +2,8 @@
 #include "storage/s3/s3_write.h"
 
 #include <algorithm>
+#include <array>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -21,11 +23,15 @@ namespace {
 constexpr std::uint64_t kOnePutMax = 64 * 1024 * 1024;
 constexpr std::size_t kHintSlack = 64 * 1024;
 
-// A multipart upload sends each full part from a second thread while the caller fills the next
+// A multipart upload sends each full part from a thread of its own while the caller fills the next
 // one: the part's hashes (SHA-256 for the signature, MD5 for Content-MD5), its transfer and the
-// server's work on it overlap the compression of what follows. At most one part is in flight, so
-// memory stays at two parts. The upload is started by the first part's task and completed, or
-// aborted, only after the last task has ended.
+// server's work on it overlap the compression of what follows. Two parts are in flight at most,
+// each on its own connection: one part's round trip (the server stores it before it answers) then
+// no longer holds back the file, which made the largest file of a backup its tail. Memory stays at
+// three parts. The upload is started before the first part is handed over, and completed, or
+// aborted, only after the last part has ended.
+constexpr std::size_t kPartsInFlight = 2;
+
 class S3WriteStream final : public io::WriteStream {
 public:
     S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, std::optional<std::uint64_t> sizeHint)
@@ -70,7 +76,7 @@ public:
                 if (response.status != 200) throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to write file '{}'", name_), call, response);
             } else {
                 if (!buffer_.empty()) uploadPart();
-                uploader_->finish();
+                for (SerialWorker& uploader : *uploaders_) uploader.finish();
                 complete();
             }
         } catch (...) {
@@ -84,16 +90,18 @@ public:
     void abort() noexcept override {
         if (ended_) return;
         ended_ = true;
-        if (uploader_) {
-            // Let a part in flight end first: it could otherwise land after the abort.
-            try {
-                uploader_->finish();
-            } catch (...) {
-                // The failure was (or is being) reported by write() or commit().
+        if (uploaders_) {
+            // Let the parts in flight end first: they could otherwise land after the abort.
+            for (SerialWorker& uploader : *uploaders_) {
+                try {
+                    uploader.finish();
+                } catch (...) {
+                    // The failure was (or is being) reported by write() or commit().
+                }
             }
         }
         buffer_ = std::string();
-        spare_ = std::string();
+        inFlight_ = {};
         if (uploadId_.empty()) return;
         // Best effort: an upload left behind is invisible (no object appears) and a bucket
         // lifecycle rule can reap it; the failure that led here is what the caller must see.
@@ -130,20 +138,25 @@ private:
         if (uploadId_.empty()) throwError(ErrorCode::Format, "S3 started an upload of file '{}' without an upload id", name_);
     }
 
-    // Hands the full buffer to the uploader thread and goes on with the other one, once the part
-    // before (which used it) is up. Rethrows that part's failure.
+    // Hands the full buffer to an uploader thread and goes on with an empty one, once the part
+    // that used that slot before is up. Rethrows that part's failure.
     void uploadPart() {
-        if (!uploader_) uploader_.emplace();
-        uploader_->waitFor(lastPart_);
-        std::swap(buffer_, spare_);
+        if (!uploaders_) {
+            start();
+            uploaders_.emplace();
+        }
+        const std::size_t slot = parts_ % kPartsInFlight;
+        SerialWorker& uploader = (*uploaders_)[slot];
+        uploader.waitFor(lastTicket_[slot]);
+        std::swap(buffer_, inFlight_[slot]);
         buffer_.clear();
         const std::size_t number = ++parts_;
-        lastPart_ = uploader_->submit([this, number] { sendPart(number, spare_); });
+        const std::string& body = inFlight_[slot];
+        lastTicket_[slot] = uploader.submit([this, number, &body] { sendPart(number, body); });
     }
 
-    // On the uploader thread; the caller touches neither `body` nor the upload's state meanwhile.
+    // On an uploader thread; the caller touches neither `body` nor the upload id meanwhile.
     void sendPart(std::size_t partNumber, const std::string& body) {
-        if (uploadId_.empty()) start();
         const std::string number = std::to_string(partNumber);
         const S3Call call{.method = "PUT",
                           .key = key_,
@@ -155,7 +168,9 @@ private:
             throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to upload part {} of file '{}'", number, name_), call, response);
         const std::string etag = response.header("etag");
         if (etag.empty()) throwError(ErrorCode::Format, "S3 returned no ETag for part {} of file '{}'", number, name_);
-        etags_.push_back(etag);
+        const std::lock_guard lock(etagsMutex_);
+        if (etags_.size() < partNumber) etags_.resize(partNumber);
+        etags_[partNumber - 1] = etag;
     }
 
     void complete() {
@@ -178,14 +193,16 @@ private:
     std::string name_;
     std::size_t chunkSize_;
     std::string buffer_;               // the part being filled
-    std::string spare_;                // the part in flight (or the one before), owned by the uploader
-    std::size_t parts_ = 0;            // parts handed to the uploader; 0: commit() is a single PUT
-    std::uint64_t lastPart_ = 0;       // uploader ticket of the last part
-    std::string uploadId_;             // "" until a multipart upload starts (set by the uploader)
-    std::vector<std::string> etags_;   // one per uploaded part, in order (appended by the uploader)
+    std::array<std::string, kPartsInFlight> inFlight_;       // parts in flight (or sent), by slot
+    std::array<std::uint64_t, kPartsInFlight> lastTicket_{};  // each slot's last part, as its uploader's ticket
+    std::size_t parts_ = 0;            // parts handed to the uploaders; 0: commit() is a single PUT
+    std::string uploadId_;             // "" until a multipart upload starts
+    std::mutex etagsMutex_;
+    std::vector<std::string> etags_;   // by part number - 1, set by the uploaders
     bool ended_ = false;
     bool failed_ = false;              // a write failed: the upload is gone and commit must fail
-    std::optional<SerialWorker> uploader_;  // last: stopped before the buffers it uses go away
+    // Last: stopped before the buffers they use go away. Slot i's parts go to uploader i.
+    std::optional<std::array<SerialWorker, kPartsInFlight>> uploaders_;
 };
 
 }  // namespace

@@ -4,6 +4,10 @@
 // The driver against a real server: s3_server_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,7 +41,8 @@ struct Fixture {
         log::init({});
     }
 
-    std::unique_ptr<storage::Storage> make(bool pathStyle = true, std::size_t chunk = 5 * 1024 * 1024) {
+    std::unique_ptr<storage::Storage> make(bool pathStyle = true, std::size_t chunk = 5 * 1024 * 1024,
+                                           std::shared_ptr<http::HttpTransport> transport = nullptr) {
         storage::S3Options options;
         options.bucket = "bucket";
         options.endpoint = "s3.example.com";
@@ -48,10 +53,41 @@ struct Fixture {
         options.pathStyle = pathStyle;
         options.root = "/pgbackrest";
         options.uploadChunkSize = chunk;
-        options.transport = http;
+        // An injected transport takes one request at a time; a factory's may take several at once.
+        if (transport) options.transportFactory = [transport] { return transport; };
+        else options.transport = http;
         options.clock = &clock;
         return storage::makeS3Storage(options);
     }
+};
+
+// Passes requests on to the script, but holds part 1 until part 2 has been sent (at most 10 s):
+// part 1 gets its reply only if both parts were in flight at once.
+class PartOverlapProbe final : public http::HttpTransport {
+public:
+    explicit PartOverlapProbe(std::shared_ptr<test::ScriptedHttp> script) : script_(std::move(script)) {}
+    http::HttpResponse perform(const http::HttpRequest& request) override {
+        if (request.url.find("partNumber=1&") != std::string::npos) {
+            std::unique_lock lock(mutex_);
+            overlapped_ = arrived_.wait_for(lock, std::chrono::seconds(10), [this] { return part2Sent_; });
+        } else if (request.url.find("partNumber=2&") != std::string::npos) {
+            const std::lock_guard lock(mutex_);
+            part2Sent_ = true;
+            arrived_.notify_all();
+        }
+        return script_->perform(request);
+    }
+    bool overlapped() {
+        const std::lock_guard lock(mutex_);
+        return overlapped_;
+    }
+
+private:
+    std::shared_ptr<test::ScriptedHttp> script_;
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    bool part2Sent_ = false;
+    bool overlapped_ = false;
 };
 
 std::string errorXml(const std::string& code, const std::string& message) {
@@ -190,23 +226,37 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
     Fixture f;
     auto s3 = f.make(true, 4);
     const std::string initiated = "<InitiateMultipartUploadResult><UploadId>UP1</UploadId></InitiateMultipartUploadResult>";
-    SECTION("parts, then completion naming each part's ETag") {
+    // Two parts are in flight at once, on threads of their own: replies go by part number.
+    SECTION("parts, then completion naming each part's ETag in part order") {
         f.http->reply(200, initiated)
-            .reply(200, "", {{"etag", "\"e1\""}})
-            .reply(200, "", {{"etag", "\"e2\""}})
-            .reply(200, "", {{"etag", "\"e3\""}})
+            .replyTo("partNumber=1&", 200, "", {{"etag", "\"e1\""}})
+            .replyTo("partNumber=2&", 200, "", {{"etag", "\"e2\""}})
+            .replyTo("partNumber=3&", 200, "", {{"etag", "\"e3\""}})
             .reply(200, "<CompleteMultipartUploadResult/>");
         storage::writeText(*s3, "big", "0123456789", {});
         const auto& requests = f.http->requests();
         REQUIRE(requests.size() == 5);
         CHECK(requests[0].url == "https://s3.example.com/bucket/pgbackrest/big?uploads=");
-        CHECK(requests[1].url == "https://s3.example.com/bucket/pgbackrest/big?partNumber=1&uploadId=UP1");
-        CHECK(requests[1].body == "0123");
-        CHECK(requests[3].body == "89");
+        CHECK(f.http->request("partNumber=1&").url == "https://s3.example.com/bucket/pgbackrest/big?partNumber=1&uploadId=UP1");
+        CHECK(f.http->request("partNumber=1&").body == "0123");
+        CHECK(f.http->request("partNumber=2&").body == "4567");
+        CHECK(f.http->request("partNumber=3&").body == "89");
+        CHECK(requests[4].method == "POST");
         CHECK(requests[4].body ==
               "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag></Part>"
               "<Part><PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag></Part>"
               "<Part><PartNumber>3</PartNumber><ETag>&quot;e3&quot;</ETag></Part></CompleteMultipartUpload>");
+    }
+    SECTION("part 2 goes up while part 1 waits for its reply") {
+        const auto probe = std::make_shared<PartOverlapProbe>(f.http);
+        auto probed = f.make(true, 4, probe);
+        f.http->reply(200, initiated)
+            .replyTo("partNumber=1&", 200, "", {{"etag", "\"e1\""}})
+            .replyTo("partNumber=2&", 200, "", {{"etag", "\"e2\""}})
+            .reply(200, "<CompleteMultipartUploadResult/>");
+        storage::writeText(*probed, "big", "012345", {});
+        CHECK(probe->overlapped());
+        CHECK(f.http->finished());
     }
     SECTION("a file whose size is announced is one PUT, even above the chunk size") {
         f.http->reply(200);
@@ -224,30 +274,38 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
         CHECK(f.http->requests().size() == 1);
     }
     SECTION("a part refused: the upload is aborted and the commit fails") {
-        f.http->reply(200, initiated).reply(200, "", {{"etag", "\"e1\""}}).reply(400, errorXml("EntityTooSmall", "too small")).reply(204);
+        f.http->reply(200, initiated)
+            .replyTo("partNumber=1&", 200, "", {{"etag", "\"e1\""}})
+            .replyTo("partNumber=2&", 400, errorXml("EntityTooSmall", "too small"))
+            .replyTo("partNumber=3&", 200, "", {{"etag", "\"e3\""}})
+            .replyTo("big?uploadId=UP1", 204);
         auto stream = s3->openWrite("big", {});
         stream->write(io::asBytes("0123456"));
-        // Parts go up on the uploader thread: the refusal of part 2 surfaces at the next part or,
-        // here, at commit, which aborts the upload.
+        // Parts go up on the uploader threads: the refusal of part 2 surfaces when its slot is
+        // needed again or, here, at commit (after part 3 went up), which aborts the upload.
         stream->write(io::asBytes("789"));
         CHECK(thrown_code([&] { stream->commit(); }) == ErrorCode::FileWrite);
         CHECK(f.http->requests().back().method == "DELETE");
         CHECK(f.http->requests().back().url == "https://s3.example.com/bucket/pgbackrest/big?uploadId=UP1");
         CHECK(f.http->finished());
     }
-    SECTION("a part refused while the next is filled: the write after it fails and aborts") {
-        f.http->reply(200, initiated).reply(500, errorXml("InternalError", "no")).reply(500).reply(500).reply(500).reply(500).reply(204);
+    SECTION("a part refused while the next ones are filled: the write that needs its slot fails and aborts") {
+        f.http->reply(200, initiated).replyTo("partNumber=1&", 500, errorXml("InternalError", "no"));
+        for (int i = 0; i < 4; ++i) f.http->replyTo("partNumber=1&", 500);
+        f.http->replyTo("partNumber=2&", 200, "", {{"etag", "\"e2\""}}).replyTo("big?uploadId=UP1", 204);
         auto stream = s3->openWrite("big", {});
-        stream->write(io::asBytes("01234"));  // part 1 handed over, retried on the uploader thread
-        CHECK(thrown_code([&] { stream->write(io::asBytes("5678901")); }) == ErrorCode::FileWrite);
+        stream->write(io::asBytes("01234"));  // part 1 handed over, retried on its uploader thread
+        // Part 2 goes to the other slot; part 3 needs part 1's slot and gets its failure.
+        CHECK(thrown_code([&] { stream->write(io::asBytes("56789012")); }) == ErrorCode::FileWrite);
+        CHECK(f.http->requests().size() == 8);
         CHECK(f.http->requests().back().method == "DELETE");
         CHECK(thrown_code([&] { stream->commit(); }) == ErrorCode::FileWrite);
         CHECK(f.http->finished());
     }
     SECTION("completion answered 200 with an error body fails") {
         f.http->reply(200, initiated)
-            .reply(200, "", {{"etag", "\"e1\""}})
-            .reply(200, "", {{"etag", "\"e2\""}})
+            .replyTo("partNumber=1&", 200, "", {{"etag", "\"e1\""}})
+            .replyTo("partNumber=2&", 200, "", {{"etag", "\"e2\""}})
             .reply(200, errorXml("InternalError", "failed while completing"))
             .reply(204);
         CHECK_THROWS_WITH(storage::writeText(*s3, "big", "012345", {}), Catch::Contains("InternalError"));
