@@ -178,6 +178,15 @@ assert_eq "$(grep -c 'reset injected' "$plog")" 1
 ! grep -q partNumber "$plog" || fail "the segment went up in parts: $(grep partNumber "$plog" | head -3)"
 run mp archive-get "$mpseg" "$T/got-mp" || fail "archive-get of the segment failed"
 cmp -s "$T/$mpseg" "$T/got-mp" || fail "the segment came back different"
+# Compressed, the segment's Content-MD5 and payload SHA-256 are computed while it is compressed,
+# not by the upload: the proxy checks both against the body, as AWS does.
+write_conf mpz "$(mp_repo /mpz)"; run mpz stanza-create >/dev/null
+write_conf mpzproxy "$(mp_repo /mpz $((S3_PORT + 2)))"
+restart_proxy
+run mpzproxy --compress-type=zst archive-push "$T/$mpseg" || fail "archive-push of a compressed segment failed: $(cat "$plog")"
+assert_eq "$(grep -c "^PUT .*/$mpseg-[0-9a-f]*\.zst 200 forwarded digests" "$plog")" 1
+run mpz archive-get "$mpseg" "$T/got-mpz" || fail "archive-get of the compressed segment failed"
+cmp -s "$T/$mpseg" "$T/got-mpz" || fail "the compressed segment came back different"
 # A file of unknown size (a history file, stored as it is) goes up in parts from a second thread.
 mkdir -p "$T/hist"; head -c 1048576 /dev/urandom >"$T/hist/0000000A.history"; chown -R "$PG_OWNER" "$T/hist"
 restart_proxy --fail PUT:1:reset:x

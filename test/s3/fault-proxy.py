@@ -9,14 +9,20 @@ that method ("any" = every method), and whose path contains TEXT when given, get
 XML error CODE instead of being forwarded.
 STATUS "reset" drops the connection with a TCP reset instead of answering; "hang" answers nothing
 for 5 seconds (longer than a test's io-timeout), then drops the connection. Rules are tried in order.
-Everything else is forwarded unchanged (headers included, so SigV4 signatures still verify).
-Each request is logged as "<METHOD> <path> <status> forwarded|injected" (and with --log-connections
+Everything else is forwarded unchanged (headers included, so SigV4 signatures still verify), after
+the checks AWS makes of a body and the test server does not: a Content-MD5 or a hex
+x-amz-content-sha256 that does not match the body gets 400 BadDigest or XAmzContentSHA256Mismatch.
+Each request is logged as "<METHOD> <path> <status> forwarded|injected|refused", with " digests"
+after "forwarded" when the body's digests were checked (and with --log-connections
 each accepted connection as "CONNECTION <client port>"). The certificate it serves
 is the caller's choice, which is how tests offer a certificate for the wrong host name.
 """
 import argparse
+import base64
+import hashlib
 import http.client
 import http.server
+import re
 import socket
 import ssl
 import struct
@@ -94,16 +100,21 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             self.connection.close()
             return
         if rule:
-            reply = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{rule["code"]}</Code>'
-                     f"<Message>injected by fault-proxy</Message></Error>").encode()
-            self.send_response(int(rule["status"]))
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply)
+            self.error_reply(int(rule["status"]), rule["code"], "injected by fault-proxy")
             self.record(rule["status"], "injected")
             return
+        md5 = self.headers.get("Content-MD5")
+        sha256 = self.headers.get("x-amz-content-sha256") or ""
+        if md5 is not None and base64.b64encode(hashlib.md5(body).digest()).decode() != md5:
+            self.error_reply(400, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+            self.record(400, "refused")
+            return
+        if re.fullmatch("[0-9a-f]{64}", sha256) and hashlib.sha256(body).hexdigest() != sha256:
+            self.error_reply(400, "XAmzContentSHA256Mismatch",
+                             "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            self.record(400, "refused")
+            return
+        checked = " digests" if body and (md5 is not None or sha256) else ""
         upstream = http.client.HTTPSConnection("127.0.0.1", args.upstream_port, timeout=30,
                                                context=ssl._create_unverified_context())
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -121,7 +132,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
         upstream.close()
-        self.record(response.status, "forwarded")
+        self.record(response.status, "forwarded" + checked)
+
+    def error_reply(self, status, code, message):
+        reply = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+                 f"<Message>{message}</Message></Error>").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_one
 
