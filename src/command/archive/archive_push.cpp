@@ -9,14 +9,12 @@
 #include <filesystem>
 #include <functional>
 #include <future>
-#include <optional>
 
 #include <unistd.h>
 
 #include "command/archive/archive_files.h"
 #include "command/stanza/stanza.h"
 #include "common/crypto/cipher.h"
-#include "common/crypto/content_digests.h"
 #include "common/crypto/hash.h"
 #include "common/error.h"
 #include "common/io/filter.h"
@@ -55,9 +53,6 @@ std::string sha1OfFile(Source& source) {
 struct Spool {
     std::string sha1;
     std::string compressed;  // as segmentBytes() compresses it, before any encryption (per repository)
-    // Of `compressed`, for an object store that stores it as it is (not encrypted): computed on
-    // a spool thread between its pieces instead of by the upload, which waits for them.
-    std::optional<crypto::ContentDigests> digests;
 };
 
 // Segments up to this size may be spooled: the default 16 MiB, and up to 64 MiB ones.
@@ -227,18 +222,13 @@ std::string segmentBytes(io::ByteView segment, const PushOptions& options,
 }
 
 // Hashes and compresses the segment into memory (segmentBytes()) with `worker` as the second
-// thread, and with `digests` also takes the digests an object store's upload needs. Maps the file
-// itself: it runs beside prepare(), which reads the header.
-Spool spoolSegment(const std::string& walPath, const PushOptions& options, SerialWorker& worker, bool digests) {
+// thread. Maps the file itself: it runs beside prepare(), which reads the header.
+Spool spoolSegment(const std::string& walPath, const PushOptions& options, SerialWorker& worker) {
     const io::MappedFile file(walPath);
     Spool spool;
-    std::optional<crypto::ContentDigester> digester;
-    if (digests) digester.emplace();
     spool.sha1 = segmentBytes(file.view(), options, [&](io::ByteView bytes) {
         spool.compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-        if (digester) digester->update(bytes);
     }, worker);
-    if (digester) spool.digests = digester->finish();
     return spool;
 }
 
@@ -269,14 +259,8 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     // network round trips, the hash and the compression overlap. Nothing is written before every
     // check in prepare() has passed.
     bool spooling = false;
-    bool digests = false;  // some object store takes the spooled bytes as they are (no encryption)
-    if (segment) {
-        for (const Repo& repo : repos) {
-            const bool objectStore = !repo.storage->has(storage::Feature::Path);
-            spooling = spooling || objectStore;
-            digests = digests || (objectStore && repo.cipherPass.empty());
-        }
-    }
+    if (segment)
+        for (const Repo& repo : repos) spooling = spooling || !repo.storage->has(storage::Feature::Path);
     if (spooling) {
         std::error_code sizeError;
         const std::uintmax_t size = std::filesystem::file_size(walPath, sizeError);
@@ -289,7 +273,7 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     std::future<Spool> spoolFuture;
     if (spooling) {
         spoolWorker.emplace();
-        spoolFuture = std::async(std::launch::async, spoolSegment, walPath, std::cref(options), std::ref(*spoolWorker), digests);
+        spoolFuture = std::async(std::launch::async, spoolSegment, walPath, std::cref(options), std::ref(*spoolWorker));
     }
 
     std::vector<Target> targets;
@@ -326,8 +310,6 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
                 // The size is known: an object store sends it in one request (before encryption,
                 // which adds a few bytes the driver allows for).
                 if (spool) writeOptions.sizeHint = spool->compressed.size();
-                // Written as spooled when not encrypted: the spool's digests are those of the body.
-                if (spool && target.cipherPass.empty()) writeOptions.digests = spool->digests;
             } else {
                 // Unique per process so that two pushes of one segment never share a temporary file.
                 target.tempPath = fmt::format("{}/{}.{}{}", target.dir, source.name, getpid(), storage::kTempFileSuffix);
