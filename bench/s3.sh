@@ -11,7 +11,8 @@
 # Environment: CONFIGS="lz4:1 zst:1 lz4:2 zst:2" (compress-type:process-max of the backups),
 #   COUNT=0 skips the request count, BACKUP=0 / PUSH=0 skip a part, PGARK_TEST_PORT picks the ports
 #   (PostgreSQL on it, the S3 server on +3668, the counting proxy on +3669, or the next free pair).
-# Run as root or as a user who can run PostgreSQL; needs node/npm (the S3 server) and python3.
+# Run as root or as a user who can run PostgreSQL; needs node/npm (the S3 server) and python3. As
+# root the server's files go on a file system made for the run (mkfs.ext4, losetup: see below).
 # Run by hand, not by CI. Scale 150 is about 2.3 GB and takes minutes per backup on a small machine.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
