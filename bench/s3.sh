@@ -57,7 +57,6 @@ for _ in $(seq 1 20); do
 done
 bash "$HERE/test/s3/s3-server.sh" start "$B/s3" "$S3_PORT" bench >&2
 chmod 755 "$B/s3"; chmod 644 "$B/s3/cert.pem"
-BUCKET_DIR="$B/s3/data/bench"   # the server's objects, one file per key: a repo is removed with rm
 # Every timed run writes to a repository path of its own, and none is removed before the end: the
 # ext4 behaviour above cost 30% of the server's CPU when the run before had just removed its ~1000
 # objects, so removing a repository between runs would charge one tool for cleaning up after the

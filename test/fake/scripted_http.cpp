@@ -31,11 +31,6 @@ ScriptedHttp& ScriptedHttp::fail(Error error) {
     return *this;
 }
 
-ScriptedHttp& ScriptedHttp::failTo(std::string urlPart, Error error) {
-    script_.push_back({{}, std::move(error), std::move(urlPart)});
-    return *this;
-}
-
 const RecordedRequest& ScriptedHttp::request(std::string_view urlPart) const {
     for (const RecordedRequest& recorded : requests_)
         if (recorded.url.find(urlPart) != std::string::npos) return recorded;

@@ -32,8 +32,6 @@ public:
     ScriptedHttp& replyTo(std::string urlPart, int status, std::string body = {}, http::Headers headers = {});
     // Queue a transport failure.
     ScriptedHttp& fail(Error error);
-    // Queue a transport failure for the first request whose URL contains `urlPart`.
-    ScriptedHttp& failTo(std::string urlPart, Error error);
 
     http::HttpResponse perform(const http::HttpRequest& request) override;
 
