@@ -84,7 +84,7 @@ ChunkPipelineResult pipeChunks(const std::function<bool(Buffer&)>& fill, WriteSt
             }
             const ByteView bytes = chunk.view();
             result.size += bytes.size();
-                hashed[n] = hashWorker.submit([&hasher, bytes] { hasher.update(bytes); });
+            hashed[n] = hashWorker.submit([&hasher, bytes] { hasher.update(bytes); });
             if (writeWorker)
                 written[n] = writeWorker->submit([sink, bytes, writeback = options.writeback] {
                     sink->write(bytes);

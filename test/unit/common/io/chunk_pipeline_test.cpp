@@ -175,7 +175,7 @@ TEST_CASE("pipeChunkPair passes a failure of either stream back without hanging"
     INFO("stream " << failing << (inWrite ? " write" : " fill") << " fails");
     std::size_t pos[2] = {0, 0};
     unsigned fills[2] = {0, 0};
-    StringWriteStream good;
+    StringWriteStream good[2];  // one per stream: each stream's writes run on a thread of their own
     FailingSink bad(3);
     io::ChunkStream streams[2];
     for (int s = 0; s < 2; s++) {
@@ -184,7 +184,7 @@ TEST_CASE("pipeChunkPair passes a failure of either stream back without hanging"
                 throw Error(ErrorCode::Format, "corrupt zst frame in 'repo/file.zst'");
             return filler(data, pos[s], 0)(chunk);
         };
-        streams[s].sink = inWrite && s == failing ? static_cast<io::WriteStream*>(&bad) : &good;
+        streams[s].sink = inWrite && s == failing ? static_cast<io::WriteStream*>(&bad) : &good[s];
     }
     const Error error = thrown([&] { (void)io::pipeChunkPair(streams[0], streams[1], {.chunkSize = kChunk}); });
     CHECK(error.code() == (inWrite ? ErrorCode::FileWrite : ErrorCode::Format));
