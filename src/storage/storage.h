@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/crypto/content_digests.h"
 #include "common/io/stream.h"
 
 namespace pgark::storage {
@@ -71,6 +72,12 @@ struct WriteOptions {
     // Writes of page-aligned memory in whole pages go straight to the device; anything else is
     // staged in an aligned buffer. Advisory: a driver or file system without it writes as usual.
     bool direct = false;
+    // The size, MD5 and SHA-256 of exactly the bytes about to be written, when the caller
+    // computed them while it produced the bytes: S3 sends them with a one-request upload
+    // (Content-MD5, x-amz-content-sha256) instead of hashing the body again while the request
+    // waits. Ignored by other drivers, by multipart uploads, and when the bytes written are not
+    // `size` long. Wrong digests of the right size make the server refuse the upload.
+    std::optional<crypto::ContentDigests> digests;
 };
 
 struct ListOptions {

@@ -178,8 +178,8 @@ assert_eq "$(grep -c 'reset injected' "$plog")" 1
 ! grep -q partNumber "$plog" || fail "the segment went up in parts: $(grep partNumber "$plog" | head -3)"
 run mp archive-get "$mpseg" "$T/got-mp" || fail "archive-get of the segment failed"
 cmp -s "$T/$mpseg" "$T/got-mp" || fail "the segment came back different"
-# Compressed in pieces on two threads: the proxy checks the upload's Content-MD5 and payload
-# SHA-256 against the body, as AWS does (the test server does not).
+# Compressed, the segment's Content-MD5 and payload SHA-256 are computed while it is compressed,
+# not by the upload: the proxy checks both against the body, as AWS does.
 write_conf mpz "$(mp_repo /mpz)"; run mpz stanza-create >/dev/null
 write_conf mpzproxy "$(mp_repo /mpz $((S3_PORT + 2)))"
 restart_proxy

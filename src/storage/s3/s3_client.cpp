@@ -49,7 +49,7 @@ std::string S3Client::describe(const S3Call& call) const {
 http::HttpResponse S3Client::send(const S3Call& call) {
     const std::string path = encodedPath(call.key);
     const std::string query = canonicalQuery(call.query);
-    const std::string payloadHash = sha256Hex(call.body);
+    const std::string payloadHash = call.payloadSha256.empty() ? sha256Hex(call.body) : std::string(call.payloadSha256);
     const std::string host = hostHeader();
     const SigV4Credentials credentials{options_.accessKey, options_.secretKey, options_.region, "s3"};
     const auto build = [&] {

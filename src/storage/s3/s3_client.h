@@ -24,6 +24,7 @@ struct S3Call {
     std::vector<std::pair<std::string, std::string>> query;  // raw names and values
     std::map<std::string, std::string> headers;              // extra headers to sign, lower-case names
     std::string_view body;
+    std::string_view payloadSha256;  // hex SHA-256 of `body` if the caller has it; "" = computed here
 };
 
 class S3Client {

@@ -34,9 +34,10 @@ constexpr std::size_t kPartsInFlight = 2;
 
 class S3WriteStream final : public io::WriteStream {
 public:
-    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, std::optional<std::uint64_t> sizeHint)
+    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, std::optional<std::uint64_t> sizeHint,
+                  std::optional<crypto::ContentDigests> digests)
         : client_(std::move(client)), key_(std::move(key)), name_(std::move(name)),
-          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)) {
+          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)), digests_(std::move(digests)) {
         if (sizeHint && *sizeHint <= kOnePutMax) {
             chunkSize_ = std::max<std::size_t>(chunkSize_, static_cast<std::size_t>(*sizeHint) + kHintSlack);
             buffer_.reserve(chunkSize_);  // the size is known: no doubling of the buffer on the way
@@ -70,7 +71,13 @@ public:
         if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", name_);
         try {
             if (parts_ == 0) {
-                S3Call call{.method = "PUT", .key = key_, .headers = {{"content-md5", md5Base64(buffer_)}}, .body = buffer_};
+                // The caller's digests, when they are of what was written (its size, at least).
+                const bool known = digests_ && digests_->size == buffer_.size();
+                S3Call call{.method = "PUT",
+                            .key = key_,
+                            .headers = {{"content-md5", known ? digests_->md5Base64 : md5Base64(buffer_)}},
+                            .body = buffer_,
+                            .payloadSha256 = known ? std::string_view(digests_->sha256Hex) : std::string_view()};
                 addEncryption(call);
                 const http::HttpResponse response = client_->send(call);
                 if (response.status != 200) throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to write file '{}'", name_), call, response);
@@ -192,6 +199,7 @@ private:
     std::string key_;
     std::string name_;
     std::size_t chunkSize_;
+    std::optional<crypto::ContentDigests> digests_;  // of the whole file, from the caller (WriteOptions)
     std::string buffer_;               // the part being filled
     std::array<std::string, kPartsInFlight> inFlight_;       // parts in flight (or sent), by slot
     std::array<std::uint64_t, kPartsInFlight> lastTicket_{};  // each slot's last part, as its uploader's ticket
@@ -208,8 +216,9 @@ private:
 }  // namespace
 
 std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name,
-                                                   std::optional<std::uint64_t> sizeHint) {
-    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name), sizeHint);
+                                                   std::optional<std::uint64_t> sizeHint,
+                                                   std::optional<crypto::ContentDigests> digests) {
+    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name), sizeHint, std::move(digests));
 }
 
 }  // namespace pgark::storage::s3

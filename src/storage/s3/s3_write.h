@@ -10,13 +10,16 @@
 #include <string>
 
 #include "common/io/stream.h"
+#include "common/crypto/content_digests.h"
 #include "storage/s3/s3_client.h"
 
 namespace pgark::storage::s3 {
 
 // `key` is the object key, `name` the path for messages (Storage::describe).
-// `sizeHint`: the object's size when the caller knows it up front (WriteOptions::sizeHint).
+// `sizeHint`: the object's size when the caller knows it up front (WriteOptions::sizeHint);
+// `digests`: those of the whole object, when the caller has them (WriteOptions::digests).
 std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name,
-                                                   std::optional<std::uint64_t> sizeHint = std::nullopt);
+                                                   std::optional<std::uint64_t> sizeHint = std::nullopt,
+                                                   std::optional<crypto::ContentDigests> digests = std::nullopt);
 
 }  // namespace pgark::storage::s3

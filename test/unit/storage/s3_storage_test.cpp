@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/crypto/content_digests.h"
 #include "common/error.h"
 #include "common/io/stream.h"
 #include "common/log.h"
@@ -267,6 +268,20 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
         REQUIRE(f.http->requests().size() == 1);
         CHECK(f.http->requests()[0].method == "PUT");
         CHECK(f.http->requests()[0].body == "0123456789");
+    }
+    SECTION("a one-request upload sends the caller's digests of its body, and hashes it when they do not fit") {
+        crypto::ContentDigests given{.size = 10, .md5Base64 = "given-md5", .sha256Hex = std::string(64, 'a')};
+        f.http->reply(200).reply(200);
+        storage::writeText(*s3, "seg", "0123456789", {.sizeHint = 10, .digests = given});
+        const auto& sent = f.http->requests()[0];
+        CHECK(sent.header("content-md5") == "given-md5");
+        CHECK(sent.header("x-amz-content-sha256") == std::string(64, 'a'));
+        CHECK_THAT(sent.header("authorization"), Catch::Contains("Signature="));
+        given.size = 9;  // not what is written: ignored
+        storage::writeText(*s3, "seg2", "0123456789", {.sizeHint = 10, .digests = given});
+        const crypto::ContentDigests actual = crypto::contentDigests(io::asBytes(std::string_view("0123456789")));
+        CHECK(f.http->requests()[1].header("content-md5") == actual.md5Base64);
+        CHECK(f.http->requests()[1].header("x-amz-content-sha256") == actual.sha256Hex);
     }
     SECTION("a file of exactly one chunk is one PUT") {
         f.http->reply(200);

@@ -1,0 +1,59 @@
+// ContentDigests: the size, MD5 (base64) and SHA-256 (hex) of a request body, as an S3 request
+// carries them (Content-MD5, x-amz-content-sha256). ContentDigester computes them from pieces;
+// BackgroundContentDigester does the same on two threads of its own, so that a caller producing a
+// body piece by piece (archive-push compressing a segment) has it hashed while it works instead
+// of after, when the request is waiting for it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/io/stream.h"
+
+namespace pgark::crypto {
+
+struct ContentDigests {
+    std::uint64_t size = 0;
+    std::string md5Base64;  // 24 characters
+    std::string sha256Hex;  // 64 lowercase hex characters
+};
+
+class ContentDigester {
+public:
+    ContentDigester();
+    ~ContentDigester();
+    ContentDigester(const ContentDigester&) = delete;
+    ContentDigester& operator=(const ContentDigester&) = delete;
+    void update(io::ByteView data);
+    // The digests of everything given to update(); the digester may not be updated afterwards.
+    ContentDigests finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The digests of a body given in pieces, each digest taken on a thread of its own (MD5, the slower,
+// alone on one) while the caller goes on. update() only queues a piece: its bytes must stay valid
+// and unchanged until wait() or finish() has returned. One owner thread.
+class BackgroundContentDigester {
+public:
+    BackgroundContentDigester();
+    ~BackgroundContentDigester();  // waits for the piece being hashed; drops the rest
+    BackgroundContentDigester(const BackgroundContentDigester&) = delete;
+    BackgroundContentDigester& operator=(const BackgroundContentDigester&) = delete;
+    void update(io::ByteView data);
+    // Returns once every piece given so far is hashed: their bytes may then change.
+    void wait();
+    // The digests of every piece given; the digester may not be updated afterwards.
+    ContentDigests finish();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+ContentDigests contentDigests(io::ByteView data);
+
+}  // namespace pgark::crypto
