@@ -78,6 +78,11 @@ struct WriteOptions {
     // waits. Ignored by other drivers, by multipart uploads, and when the bytes written are not
     // `size` long. Wrong digests of the right size make the server refuse the upload.
     std::optional<crypto::ContentDigests> digests;
+    // The bytes of every write() stay valid and unchanged until commit() or abort() returns (a
+    // file the caller holds whole in memory): S3 then sends a file written in one write() from
+    // the caller's memory instead of copying it into a buffer of its own first. Ignored by other
+    // drivers; a second write() makes S3 copy as usual.
+    bool writesStayValid = false;
 };
 
 struct ListOptions {

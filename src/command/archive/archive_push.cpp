@@ -337,7 +337,10 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
                 // which adds a few bytes the driver allows for).
                 if (spool) writeOptions.sizeHint = spool->compressed.size();
                 // Written as spooled when not encrypted: the spool's digests are those of the body.
-                if (spool && target.cipherPass.empty()) writeOptions.digests = spool->digests;
+                if (spool && target.cipherPass.empty()) {
+                    writeOptions.digests = spool->digests;
+                    writeOptions.writesStayValid = true;  // the spool outlives the commit below
+                }
             } else {
                 // Unique per process so that two pushes of one segment never share a temporary file.
                 target.tempPath = fmt::format("{}/{}.{}{}", target.dir, source.name, getpid(), storage::kTempFileSuffix);

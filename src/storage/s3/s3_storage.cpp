@@ -186,7 +186,7 @@ public:
     std::unique_ptr<io::WriteStream> openWrite(std::string_view path, const WriteOptions& options) override {
         const std::string normalized = normalizePath(path);
         if (normalized.empty()) throwError(ErrorCode::Assert, "unable to write the root of '{}' as a file", root_);
-        return s3::makeS3WriteStream(client_, key(normalized), describe(normalized), options.sizeHint, options.digests);
+        return s3::makeS3WriteStream(client_, key(normalized), describe(normalized), options);
     }
 
     void remove(std::string_view path, const RemoveOptions& options) override {

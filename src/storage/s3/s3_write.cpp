@@ -34,13 +34,15 @@ constexpr std::size_t kPartsInFlight = 2;
 
 class S3WriteStream final : public io::WriteStream {
 public:
-    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, std::optional<std::uint64_t> sizeHint,
-                  std::optional<crypto::ContentDigests> digests)
+    S3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name, const WriteOptions& options)
         : client_(std::move(client)), key_(std::move(key)), name_(std::move(name)),
-          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)), digests_(std::move(digests)) {
-        if (sizeHint && *sizeHint <= kOnePutMax) {
-            chunkSize_ = std::max<std::size_t>(chunkSize_, static_cast<std::size_t>(*sizeHint) + kHintSlack);
-            buffer_.reserve(chunkSize_);  // the size is known: no doubling of the buffer on the way
+          chunkSize_(std::max<std::size_t>(client_->options().uploadChunkSize, 1)), digests_(options.digests),
+          writesStayValid_(options.writesStayValid) {
+        if (options.sizeHint && *options.sizeHint <= kOnePutMax) {
+            chunkSize_ = std::max<std::size_t>(chunkSize_, static_cast<std::size_t>(*options.sizeHint) + kHintSlack);
+            // The size is known: no doubling of the buffer on the way (none at all for a file
+            // that comes in one write the caller keeps valid).
+            if (!writesStayValid_) buffer_.reserve(chunkSize_);
         }
     }
     ~S3WriteStream() override { abort(); }
@@ -50,6 +52,17 @@ public:
     void write(io::ByteView data) override {
         if (ended_) throwError(ErrorCode::Assert, "write to file '{}' after commit or abort", name_);
         try {
+            // A whole file of at most one chunk in the caller's memory, kept valid until the end:
+            // sent from there. Anything written after it is copied, and so is it first.
+            if (writesStayValid_ && parts_ == 0 && buffer_.empty() && borrowed_.empty() && data.size() <= chunkSize_) {
+                borrowed_ = data;
+                return;
+            }
+            if (!borrowed_.empty()) {
+                buffer_.reserve(std::min(chunkSize_, borrowed_.size() + data.size()));
+                buffer_.append(reinterpret_cast<const char*>(borrowed_.data()), borrowed_.size());
+                borrowed_ = {};
+            }
             while (!data.empty()) {
                 // Grown as data comes: a small file never holds a whole chunk of memory.
                 const std::size_t n = std::min(data.size(), chunkSize_ - buffer_.size());
@@ -71,12 +84,15 @@ public:
         if (ended_) throwError(ErrorCode::Assert, "commit of file '{}' after commit or abort", name_);
         try {
             if (parts_ == 0) {
+                const std::string_view body =
+                    borrowed_.empty() ? std::string_view(buffer_)
+                                      : std::string_view(reinterpret_cast<const char*>(borrowed_.data()), borrowed_.size());
                 // The caller's digests, when they are of what was written (its size, at least).
-                const bool known = digests_ && digests_->size == buffer_.size();
+                const bool known = digests_ && digests_->size == body.size();
                 S3Call call{.method = "PUT",
                             .key = key_,
-                            .headers = {{"content-md5", known ? digests_->md5Base64 : md5Base64(buffer_)}},
-                            .body = buffer_,
+                            .headers = {{"content-md5", known ? digests_->md5Base64 : md5Base64(body)}},
+                            .body = body,
                             .payloadSha256 = known ? std::string_view(digests_->sha256Hex) : std::string_view()};
                 addEncryption(call);
                 const http::HttpResponse response = client_->send(call);
@@ -92,6 +108,7 @@ public:
         }
         ended_ = true;
         buffer_ = std::string();
+        borrowed_ = {};
     }
 
     void abort() noexcept override {
@@ -108,6 +125,7 @@ public:
             }
         }
         buffer_ = std::string();
+        borrowed_ = {};
         inFlight_ = {};
         if (uploadId_.empty()) return;
         // Best effort: an upload left behind is invisible (no object appears) and a bucket
@@ -200,6 +218,8 @@ private:
     std::string name_;
     std::size_t chunkSize_;
     std::optional<crypto::ContentDigests> digests_;  // of the whole file, from the caller (WriteOptions)
+    bool writesStayValid_;             // from WriteOptions
+    io::ByteView borrowed_;            // the file's only write so far, in the caller's memory (writesStayValid_)
     std::string buffer_;               // the part being filled
     std::array<std::string, kPartsInFlight> inFlight_;       // parts in flight (or sent), by slot
     std::array<std::uint64_t, kPartsInFlight> lastTicket_{};  // each slot's last part, as its uploader's ticket
@@ -216,9 +236,8 @@ private:
 }  // namespace
 
 std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name,
-                                                   std::optional<std::uint64_t> sizeHint,
-                                                   std::optional<crypto::ContentDigests> digests) {
-    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name), sizeHint, std::move(digests));
+                                                   const WriteOptions& options) {
+    return std::make_unique<S3WriteStream>(std::move(client), std::move(key), std::move(name), options);
 }
 
 }  // namespace pgark::storage::s3

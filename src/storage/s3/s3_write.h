@@ -12,14 +12,14 @@
 #include "common/io/stream.h"
 #include "common/crypto/content_digests.h"
 #include "storage/s3/s3_client.h"
+#include "storage/storage.h"
 
 namespace pgark::storage::s3 {
 
 // `key` is the object key, `name` the path for messages (Storage::describe).
-// `sizeHint`: the object's size when the caller knows it up front (WriteOptions::sizeHint);
-// `digests`: those of the whole object, when the caller has them (WriteOptions::digests).
+// From WriteOptions: `sizeHint` (the object's size when the caller knows it up front), `digests`
+// (those of the whole object, when the caller has them) and `writesStayValid`.
 std::unique_ptr<io::WriteStream> makeS3WriteStream(std::shared_ptr<S3Client> client, std::string key, std::string name,
-                                                   std::optional<std::uint64_t> sizeHint = std::nullopt,
-                                                   std::optional<crypto::ContentDigests> digests = std::nullopt);
+                                                   const WriteOptions& options = {});
 
 }  // namespace pgark::storage::s3

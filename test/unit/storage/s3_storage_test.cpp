@@ -283,6 +283,43 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
         CHECK(f.http->requests()[1].header("content-md5") == actual.md5Base64);
         CHECK(f.http->requests()[1].header("x-amz-content-sha256") == actual.sha256Hex);
     }
+    SECTION("a file written in one write the caller keeps valid goes up from the caller's memory") {
+        f.http->reply(200).reply(200);
+        std::string body = "0123456789";
+        auto stream = s3->openWrite("seg", {.sizeHint = 10, .writesStayValid = true});
+        stream->write(io::asBytes(std::string_view(body)));
+        // Not copied: what the caller's memory holds at commit is what is sent (the caller
+        // promised not to change it; doing so here shows where the bytes come from).
+        body[0] = 'X';
+        stream->commit();
+        REQUIRE(f.http->requests().size() == 1);
+        CHECK(f.http->requests()[0].body == "X123456789");
+        CHECK(f.http->requests()[0].header("content-md5") == crypto::contentDigests(io::asBytes(std::string_view(body))).md5Base64);
+    }
+    SECTION("a second write makes the stream copy what it was lent, and the file is whole") {
+        f.http->reply(200);
+        std::string first = "01234", second = "56789";
+        auto stream = s3->openWrite("seg", {.sizeHint = 10, .writesStayValid = true});
+        stream->write(io::asBytes(std::string_view(first)));
+        stream->write(io::asBytes(std::string_view(second)));
+        first = "XXXXX";  // copied by the second write: no longer read
+        stream->commit();
+        REQUIRE(f.http->requests().size() == 1);
+        CHECK(f.http->requests()[0].body == "0123456789");
+    }
+    SECTION("a lent write larger than a chunk goes up in parts as any other") {
+        f.http->reply(200, initiated)
+            .replyTo("partNumber=1&", 200, "", {{"etag", "\"e1\""}})
+            .replyTo("partNumber=2&", 200, "", {{"etag", "\"e2\""}})
+            .replyTo("partNumber=3&", 200, "", {{"etag", "\"e3\""}})
+            .reply(200, "<CompleteMultipartUploadResult/>");
+        const std::string body = "0123456789";
+        auto stream = s3->openWrite("big", {.writesStayValid = true});
+        stream->write(io::asBytes(std::string_view(body)));
+        stream->commit();
+        CHECK(f.http->request("partNumber=1&").body == "0123");
+        CHECK(f.http->request("partNumber=3&").body == "89");
+    }
     SECTION("a file of exactly one chunk is one PUT") {
         f.http->reply(200);
         storage::writeText(*s3, "four", "0123", {});
