@@ -152,7 +152,8 @@ BackupDetail loadDetail(storage::Storage& storage, std::string_view stanza, std:
     for (const auto* entry : sortedEntries(manifest, "target:file")) {
         // Only files with failed page checksums carry checksum-page=false; skip the parse otherwise.
         if (entry->value.find("\"checksum-page\":false") == std::string::npos) continue;
-        const json::Value* checksumPage = json::parse(entry->value).find("checksum-page");
+        const json::Value parsed = json::parse(entry->value);  // outlives the pointer into it
+        const json::Value* checksumPage = parsed.find("checksum-page");
         if (checksumPage != nullptr && checksumPage->isBool() && !checksumPage->asBool())
             detail.errorFiles.push_back(pgPath(entry->key));
     }

@@ -21,7 +21,9 @@ public:
     ChunkRing(std::size_t chunkSize, std::size_t count) {
         std::vector<Buffer>& spare = cache();
         while (!spare.empty() && chunks_.size() < count) {
-            if (spare.back().capacity() >= chunkSize) chunks_.push_back(std::move(spare.back()));
+            // Only chunks of the size asked for: a larger one would change how the stream is cut
+            // (fill() fills a chunk to its capacity).
+            if (spare.back().capacity() == chunkSize) chunks_.push_back(std::move(spare.back()));
             spare.pop_back();
         }
         while (chunks_.size() < count) chunks_.emplace_back(chunkSize, kAlignment);
