@@ -46,6 +46,13 @@ struct CopyHooks {
 // the interrupted run is stale and should be removed before copying.
 std::vector<std::string> resumeCandidates(const pgark::info::Manifest& manifest, const pgark::info::Manifest& resumed);
 
+// On an object store the groups of small files ride along with the largest files (see
+// backup_copy.cpp). For each of `groups` groups: the index into `largeSizes` of the large file
+// that carries it, or nullopt for a group that stays a job of its own. The `processMax` largest
+// files carry a worker's share each; a share without a large file stays on its own.
+std::vector<std::optional<std::size_t>> groupHosts(const std::vector<std::uint64_t>& largeSizes, std::size_t groups,
+                                                   unsigned processMax);
+
 // Copies every file marked copy or delta. `pgDescribe` only names files in log lines.
 void copyFiles(pgark::info::Manifest& manifest, storage::Storage& pgDescribe, const CopyOptions& options,
                const CopyHooks& hooks);

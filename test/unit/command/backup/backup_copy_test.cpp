@@ -2,7 +2,8 @@
 // over real pipes, with POSIX storages: small files packed into numbered bundles, larger ones
 // stored on their own, a vanished file dropped, the manifest filled from the replies (only by the
 // parent), largest job first, progress up to 100% and periodic manifest saves; and a resumed run
-// that keeps the intact copies of an interrupted one.
+// that keeps the intact copies of an interrupted one; and which large files carry the groups of
+// small files on an object store.
 #include "command/backup/backup_copy.h"
 
 #include <string>
@@ -174,4 +175,18 @@ TEST_CASE("copyFiles of a resumed backup keeps intact copies and replaces damage
     CHECK(again.file("pg_data/base/1/ymid")->checksum == mid.checksum);
     CHECK(sha1(getFile(*f.repo, "backup/main/20261204-100000F/pg_data/base/1/ymid.lz4")) ==
           again.file("pg_data/base/1/ymid")->repoChecksum);
+}
+
+TEST_CASE("groupHosts gives each worker's share of the small files to one of the largest files", "[unit][backup]") {
+    using Hosts = std::vector<std::optional<std::size_t>>;
+    // Two workers: the two largest files (9 at index 1, 7 at index 2) take the groups in turn.
+    CHECK(groupHosts({5, 9, 7}, 5, 2) == Hosts{1, 2, 1, 2, 1});
+    // One worker: every group rides along with the largest file.
+    CHECK(groupHosts({5, 9, 7}, 3, 1) == Hosts{1, 1, 1});
+    // Four workers, one large file: the other three shares stay jobs of their own, for the
+    // workers that have no large file.
+    CHECK(groupHosts({8}, 6, 4) == Hosts{0, std::nullopt, std::nullopt, std::nullopt, 0, std::nullopt});
+    // No large file: every group is a job of its own.
+    CHECK(groupHosts({}, 2, 2) == Hosts{std::nullopt, std::nullopt});
+    CHECK(groupHosts({3, 4}, 0, 2).empty());
 }
