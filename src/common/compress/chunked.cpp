@@ -129,6 +129,7 @@ private:
     }
 
     void work() {
+        std::unique_ptr<WholeCompressor> whole;  // this thread's, for every chunk it takes
         for (;;) {
             Chunk* chunk = nullptr;
             {
@@ -139,7 +140,12 @@ private:
                 queue_.pop_front();
             }
             try {
-                compress(*chunk);
+                if (options_.makeWhole) {
+                    if (!whole) whole = options_.makeWhole();
+                    compressWhole(*chunk, *whole);
+                } else {
+                    compress(*chunk);
+                }
             } catch (...) {
                 chunk->error = std::current_exception();
             }
@@ -149,6 +155,17 @@ private:
             }
             chunkDone_.notify_all();
         }
+    }
+
+    // One complete frame of the chunk's bytes, in one call; into `out` when it fits there.
+    static void compressWhole(Chunk& chunk, WholeCompressor& whole) {
+        if (const auto written = whole.compressInto(chunk.in.view(), chunk.out.tail())) {
+            chunk.out.grow(*written);
+            return;
+        }
+        const CompressedBytes frame = whole.compress(chunk.in.view());
+        const io::ByteView bytes = frame.view();
+        chunk.spill.assign(bytes.begin(), bytes.end());
     }
 
     // One complete frame of the chunk's bytes.
@@ -202,9 +219,12 @@ std::unique_ptr<io::Filter> makeChunkedCompressFilter(CompressType type, int lev
         throwError(ErrorCode::Assert, "compress type '{}' cannot be compressed in chunks", compressTypeName(type));
     if (options.threads == 0 || options.chunkSize == 0)
         throwError(ErrorCode::Assert, "chunked compression needs at least one thread and a chunk size");
-    if (!options.makeFrame) {
+    if (!options.makeFrame && !options.makeWhole) {
         const CompressOptions codec = options.codec;
-        options.makeFrame = [type, level, codec] { return makeCompressFilter(type, level, codec); };
+        if (type == CompressType::Zst)
+            options.makeWhole = [level, codec] { return makeWholeCompressor(CompressType::Zst, level, codec); };
+        else
+            options.makeFrame = [type, level, codec] { return makeCompressFilter(type, level, codec); };
     }
     // Also validates the level here, before any thread exists.
     std::unique_ptr<io::Filter> sample = makeCompressFilter(type, level, options.codec);

@@ -24,6 +24,11 @@ struct ChunkedCompressOptions {
     // the caller's (for type() and spec()). Default: makeCompressFilter(type, level, codec). Tests
     // replace it to inject failures.
     std::function<std::unique_ptr<io::Filter>()> makeFrame;
+    // Instead of makeFrame: one whole compressor per pool thread, kept for all its chunks, which
+    // compresses a chunk in one call (compress.h). Default for zst when makeFrame is not given:
+    // zstd then reads the chunk where it is, without copying it into its window buffer and
+    // without the slower path it takes when that buffer wraps.
+    std::function<std::unique_ptr<WholeCompressor>()> makeWhole;
     CompressOptions codec;
 };
 

@@ -117,6 +117,13 @@ private:
 
 }  // namespace
 
+std::optional<std::size_t> WholeCompressor::compressInto(io::ByteView in, io::MutableByteView out) {
+    const CompressedBytes compressed = compress(in);
+    if (compressed.size > out.size()) return std::nullopt;
+    if (compressed.size != 0) std::memcpy(out.data(), compressed.data.get(), compressed.size);
+    return compressed.size;
+}
+
 std::unique_ptr<WholeCompressor> makeWholeCompressor(CompressType type, int level, const CompressOptions& options) {
     makeCompressFilter(type, level, options);  // validates type and level, with its errors
     if (type == CompressType::Zst) return detail::makeZstWholeCompressor(level, options);

@@ -62,6 +62,9 @@ class WholeCompressor {
 public:
     virtual ~WholeCompressor() = default;
     virtual CompressedBytes compress(io::ByteView in) = 0;
+    // The same stream written into `out`: its size, or nullopt when it does not fit (then `out`
+    // holds nothing useful). zst compresses straight into `out`; the others go through compress().
+    virtual std::optional<std::size_t> compressInto(io::ByteView in, io::MutableByteView out);
 };
 
 // Same types and errors as makeCompressFilter.

@@ -4,6 +4,7 @@
 // caller's buffer however small it is. The whole compressor may also record each frame's content
 // size (CompressOptions::contentSize), for archive-get's whole-frame decode (zst_frames.h).
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <algorithm>
 #include <cstring>
@@ -152,6 +153,12 @@ public:
         // ZSTD_compress2 keeps the parameters set above and starts a new frame.
         result.size = check(ZSTD_compress2(ctx_.get(), result.data.get(), bound, in.data(), in.size()));
         return result;
+    }
+
+    std::optional<std::size_t> compressInto(io::ByteView in, io::MutableByteView out) override {
+        const std::size_t written = ZSTD_compress2(ctx_.get(), out.data(), out.size(), in.data(), in.size());
+        if (ZSTD_isError(written) && ZSTD_getErrorCode(written) == ZSTD_error_dstSize_tooSmall) return std::nullopt;
+        return check(written);
     }
 
 private:

@@ -217,3 +217,48 @@ TEST_CASE("chunked compress keeps frames that outgrow their chunk whole and in o
                                     {.outCapacity = 1000, .inChunk = 3000});
     CHECK(out == expected);
 }
+
+namespace {
+// A whole compressor whose output is each byte three times and a '|': never fits its chunk's
+// buffer, so the frame goes to the spill (through the default compressInto()).
+class TriplingWhole final : public WholeCompressor {
+public:
+    CompressedBytes compress(io::ByteView in) override {
+        CompressedBytes out;
+        out.size = in.size() * 3 + 1;
+        out.data = std::make_unique<std::byte[]>(out.size);
+        for (std::size_t i = 0; i < in.size(); ++i)
+            for (std::size_t k = 0; k < 3; ++k) out.data[i * 3 + k] = in[i];
+        out.data[out.size - 1] = std::byte{'|'};
+        return out;
+    }
+};
+}  // namespace
+
+TEST_CASE("chunked compress with a whole compressor per thread keeps frames whole and in order", "[unit][compress]") {
+    const std::string input = PatternSource(16).take(100000);
+    std::string expected;
+    for (std::size_t at = 0; at < input.size(); at += 7000) {
+        for (char c : input.substr(at, 7000)) expected.append(3, c);
+        expected += '|';
+    }
+    const std::string out = chunked(CompressType::Zst, input,
+                                    {.threads = 3, .chunkSize = 7000, .makeWhole = [] { return std::make_unique<TriplingWhole>(); }},
+                                    {.outCapacity = 1000, .inChunk = 3000});
+    CHECK(out == expected);
+}
+
+TEST_CASE("zst whole compressInto fits the chunk or says it does not", "[unit][compress]") {
+    const std::string input = PatternSource(17).take(200000);
+    const auto whole = makeWholeCompressor(CompressType::Zst, 3);
+    std::vector<std::byte> room(input.size() + 4096);
+    const auto written = whole->compressInto(io::asBytes(std::string_view(input)), room);
+    REQUIRE(written.has_value());
+    const std::string frame(reinterpret_cast<const char*>(room.data()), *written);
+    CHECK(decompress(CompressType::Zst, frame) == input);
+    // Too little room: nullopt, not an error.
+    std::vector<std::byte> tiny(16);
+    CHECK_FALSE(whole->compressInto(io::asBytes(std::string_view(input)), tiny).has_value());
+    // The context is still good for the next input.
+    CHECK(whole->compressInto(io::asBytes(std::string_view(input)), room) == written);
+}
