@@ -203,15 +203,22 @@ public:
 private:
     bool ended_ = false;
 };
+
+// What a tripling frame makes of `input` in chunks of `chunk` bytes: each byte three times, then a
+// '|' per frame.
+std::string tripledFrames(const std::string& input, std::size_t chunk) {
+    std::string expected;
+    for (std::size_t at = 0; at < input.size(); at += chunk) {
+        for (char c : input.substr(at, chunk)) expected.append(3, c);
+        expected += '|';
+    }
+    return expected;
+}
 }  // namespace
 
 TEST_CASE("chunked compress keeps frames that outgrow their chunk whole and in order", "[unit][compress]") {
     const std::string input = PatternSource(15).take(100000);
-    std::string expected;
-    for (std::size_t at = 0; at < input.size(); at += 7000) {
-        for (char c : input.substr(at, 7000)) expected.append(3, c);
-        expected += '|';
-    }
+    const std::string expected = tripledFrames(input, 7000);
     const std::string out = chunked(CompressType::Lz4, input,
                                     {.threads = 3, .chunkSize = 7000, .makeFrame = [] { return std::make_unique<Tripler>(); }},
                                     {.outCapacity = 1000, .inChunk = 3000});
@@ -237,11 +244,7 @@ public:
 
 TEST_CASE("chunked compress with a whole compressor per thread keeps frames whole and in order", "[unit][compress]") {
     const std::string input = PatternSource(16).take(100000);
-    std::string expected;
-    for (std::size_t at = 0; at < input.size(); at += 7000) {
-        for (char c : input.substr(at, 7000)) expected.append(3, c);
-        expected += '|';
-    }
+    const std::string expected = tripledFrames(input, 7000);
     const std::string out = chunked(CompressType::Zst, input,
                                     {.threads = 3, .chunkSize = 7000, .makeWhole = [] { return std::make_unique<TriplingWhole>(); }},
                                     {.outCapacity = 1000, .inChunk = 3000});
