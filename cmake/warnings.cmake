@@ -6,6 +6,13 @@ function(pgark_set_warnings target)
   if(PGARK_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  pgark_set_sanitizers(${target})
+endfunction()
+
+# With PGARK_SANITIZE, for every target built from pgark's code, the unit tests included (which
+# do not take the warnings): an executable whose objects are not instrumented does not even link
+# against the instrumented library.
+function(pgark_set_sanitizers target)
   if(PGARK_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)

@@ -55,8 +55,8 @@ std::string sha1OfFile(Source& source) {
 struct Spool {
     std::string sha1;
     std::string compressed;  // as segmentBytes() compresses it, before any encryption (per repository)
-    // Of `compressed`, for an object store that stores it as it is (not encrypted): computed on
-    // a spool thread between its pieces instead of by the upload, which waits for them.
+    // Of `compressed`, for an object store that stores it as it is (not encrypted): computed
+    // while the pieces are made (spoolSegment()) instead of by the upload, which waits for them.
     std::optional<crypto::ContentDigests> digests;
 };
 

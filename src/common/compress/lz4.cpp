@@ -452,7 +452,7 @@ private:
     void keepHistory() {
         if (!historyInOut_) return;
         std::byte* const front = window_.data() + kHistory - historySize_;
-        std::memcpy(front, history_, historySize_);
+        if (historySize_ != 0) std::memcpy(front, history_, historySize_);  // history_ may be null then
         history_ = front;
         historyInOut_ = false;
     }

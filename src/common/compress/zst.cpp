@@ -112,7 +112,7 @@ private:
     void noteFrameStart(io::ByteView consumed) {
         if (headerSeen_ == kHeaderBytes) return;
         const std::size_t n = std::min(consumed.size(), kHeaderBytes - headerSeen_);
-        std::memcpy(header_ + headerSeen_, consumed.data(), n);
+        if (n != 0) std::memcpy(header_ + headerSeen_, consumed.data(), n);  // data() may be null when empty
         headerSeen_ += n;
         if (headerSeen_ < kHeaderBytes) return;
         std::uint32_t magic;

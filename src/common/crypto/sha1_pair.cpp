@@ -16,7 +16,7 @@ Sha1Pair::Sha1Pair() : lanes_(sha1LanesSupported()) {
 io::ByteView Sha1Pair::Lane::topUp(io::ByteView data) {
     if (carried == 0) return data;
     const std::size_t n = std::min(data.size(), carry.size() - carried);
-    std::memcpy(carry.data() + carried, data.data(), n);
+    if (n != 0) std::memcpy(carry.data() + carried, data.data(), n);  // data() may be null when empty
     carried += n;
     if (carried == carry.size()) {
         sha1.update(carry.data(), 1);
@@ -44,7 +44,7 @@ void Sha1Pair::update(io::ByteView a, io::ByteView b) {
         if (blocks != 0) lane_[i].sha1.update(rest[i].data(), blocks);
         const io::ByteView tail = rest[i].subspan(blocks * Sha1Lane::kBlock);
         // A carry is only left when the carried block was completed above (or there was none).
-        std::memcpy(lane_[i].carry.data() + lane_[i].carried, tail.data(), tail.size());
+        if (!tail.empty()) std::memcpy(lane_[i].carry.data() + lane_[i].carried, tail.data(), tail.size());
         lane_[i].carried += tail.size();
     }
 }
