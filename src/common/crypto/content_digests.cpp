@@ -1,4 +1,4 @@
-// ContentDigester, BackgroundContentDigester. See content_digests.h. OpenSSL's low-level MD5 and SHA-256, as
+// contentDigests(), BackgroundContentDigester. See content_digests.h. OpenSSL's low-level MD5 and SHA-256, as
 // storage/s3/s3_auth.cpp uses them (an EVP fetch per digest costs more than hashing a small body).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "common/crypto/content_digests.h"
@@ -59,21 +59,6 @@ ContentDigests Digests::finish() {
 
 }  // namespace
 
-struct ContentDigester::Impl : Digests {};
-
-ContentDigester::ContentDigester() : impl_(std::make_unique<Impl>()) {}
-
-ContentDigester::~ContentDigester() = default;
-
-void ContentDigester::update(io::ByteView data) {
-    if (data.empty()) return;
-    impl_->updateMd5(data);
-    impl_->updateSha256(data);
-    impl_->size += data.size();
-}
-
-ContentDigests ContentDigester::finish() { return impl_->finish(); }
-
 struct BackgroundContentDigester::Impl {
     Digests digests;
     std::uint64_t md5Ticket = 0, sha256Ticket = 0;  // of the last piece queued
@@ -104,9 +89,11 @@ ContentDigests BackgroundContentDigester::finish() {
 }
 
 ContentDigests contentDigests(io::ByteView data) {
-    ContentDigester digester;
-    digester.update(data);
-    return digester.finish();
+    Digests digests;
+    digests.updateMd5(data);
+    digests.updateSha256(data);
+    digests.size = data.size();
+    return digests.finish();
 }
 
 }  // namespace pgark::crypto

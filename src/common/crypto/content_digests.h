@@ -1,7 +1,7 @@
 // ContentDigests: the size, MD5 (base64) and SHA-256 (hex) of a request body, as an S3 request
-// carries them (Content-MD5, x-amz-content-sha256). ContentDigester computes them from pieces;
-// BackgroundContentDigester does the same on two threads of its own, so that a caller producing a
-// body piece by piece (archive-push compressing a segment) has it hashed while it works instead
+// carries them (Content-MD5, x-amz-content-sha256): contentDigests() of a body in memory, and
+// BackgroundContentDigester of one given in pieces, on two threads of its own, so that a caller
+// producing a body piece by piece (archive-push compressing a segment) has it hashed while it works instead
 // of after, when the request is waiting for it.
 #pragma once
 
@@ -17,21 +17,6 @@ struct ContentDigests {
     std::uint64_t size = 0;
     std::string md5Base64;  // 24 characters
     std::string sha256Hex;  // 64 lowercase hex characters
-};
-
-class ContentDigester {
-public:
-    ContentDigester();
-    ~ContentDigester();
-    ContentDigester(const ContentDigester&) = delete;
-    ContentDigester& operator=(const ContentDigester&) = delete;
-    void update(io::ByteView data);
-    // The digests of everything given to update(); the digester may not be updated afterwards.
-    ContentDigests finish();
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
 };
 
 // The digests of a body given in pieces, each digest taken on a thread of its own (MD5, the slower,
@@ -54,6 +39,7 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// The digests of `data` in one go.
 ContentDigests contentDigests(io::ByteView data);
 
 }  // namespace pgark::crypto
