@@ -182,8 +182,19 @@ BackupFileResult backupFile(storage::Storage& pg, storage::Storage& repo, const 
 
     // Order matters: what precedes compression sees the original bytes, what follows encryption
     // sees the stored bytes (filter.h).
+    const bool compressed = request.compressType != compress::CompressType::None;
+    const bool encrypted = !request.cipherPass.empty();
+    // A large file is compressed in frames (compress/chunked.h): on a pool of threads while this
+    // one goes on reading, hashing and checking pages, or on this thread when its share of the
+    // cores is one. Unencrypted, the frames are the stored bytes, and the chunked filter takes
+    // both SHA-1s (of the file and of the stored bytes) together, which costs less CPU than two
+    // separate hashes.
+    const bool chunked = compressed && request.sizeLimit && compress::chunkedCompressPays(request.compressType, *request.sizeLimit);
+    const auto digests = chunked && !encrypted ? std::make_shared<compress::ChunkedDigests>() : nullptr;
+
     io::FilterChain chain;
-    chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
+    if (!digests) chain.add(crypto::makeSha1Filter());
+    chain.add(crypto::makeSizeFilter());
     io::PageChecksumFilter* pageFilter = nullptr;
     if (request.checksumPage) {
         io::PageChecksumOptions options{.segmentNo = relationSegmentNo(request.pgPath), .lsnLimit = request.lsnLimit};
@@ -192,19 +203,17 @@ BackupFileResult backupFile(storage::Storage& pg, storage::Storage& repo, const 
         pageFilter = filter.get();
         chain.add(std::move(filter));
     }
-    const bool compressed = request.compressType != compress::CompressType::None;
-    const bool encrypted = !request.cipherPass.empty();
-    if (compressed) {
-        // A large file is not bound to one core: frames compressed on a pool (compress/chunked.h)
-        // while this thread goes on reading, hashing and checking pages.
-        if (request.sizeLimit && compress::chunkedCompressPays(request.compressType, *request.sizeLimit, request.compressThreads))
-            chain.add(compress::makeChunkedCompressFilter(request.compressType, request.compressLevel,
-                                                          {.threads = request.compressThreads}));
-        else
-            chain.add(compress::makeCompressFilter(request.compressType, request.compressLevel));
+    if (chunked) {
+        // compressThreads 1: compressed on this thread (no pool).
+        const unsigned threads = request.compressThreads > 1 ? request.compressThreads : 0;
+        chain.add(compress::makeChunkedCompressFilter(request.compressType, request.compressLevel,
+                                                      {.threads = threads, .digests = digests}));
+    } else if (compressed) {
+        chain.add(compress::makeCompressFilter(request.compressType, request.compressLevel));
     }
     if (encrypted) chain.add(crypto::makeCipherFilter(crypto::CipherMode::Encrypt, request.cipherPass));
-    if (compressed || encrypted) chain.add(crypto::makeSha1Filter()).add(crypto::makeSizeFilter());
+    if ((compressed || encrypted) && !digests) chain.add(crypto::makeSha1Filter());
+    if (compressed || encrypted) chain.add(crypto::makeSizeFilter());
 
     std::unique_ptr<io::WriteStream> sink;
     if (bundle != nullptr)
@@ -223,10 +232,10 @@ BackupFileResult backupFile(storage::Storage& pg, storage::Storage& repo, const 
 
     BackupFileResult result;
     result.result = BackupCopyResult::Copied;
-    result.sha1 = chain.result<std::string>(io::FilterType::Sha1, 0);
+    result.sha1 = digests ? digests->inSha1 : chain.result<std::string>(io::FilterType::Sha1, 0);
     result.size = chain.result<std::uint64_t>(io::FilterType::Size, 0);
     if (compressed || encrypted) {
-        result.rck = chain.result<std::string>(io::FilterType::Sha1, 1);
+        result.rck = digests ? digests->outSha1 : chain.result<std::string>(io::FilterType::Sha1, 1);
         result.sizeRepo = chain.result<std::uint64_t>(io::FilterType::Size, 1);
     } else {
         result.sizeRepo = result.size;

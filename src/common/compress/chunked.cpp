@@ -1,7 +1,8 @@
 // Chunked compression on a thread pool. See chunked.h.
 //
 // The caller's thread copies input into the chunk being filled; a full chunk is queued for the
-// pool and kept in `flight_` (submission order) until its frame has been handed out. At most
+// pool (or, without one, compressed right there) and kept in `flight_` (submission order) until
+// its frame has been handed out; the digests, if asked for, are taken then, in order. At most
 // threads + 1 chunks are in flight, so memory is bounded by about (threads + 2) x 2 x chunkSize
 // whatever the stream's length. Chunks and their buffers are recycled: fresh multi-MiB buffers
 // for every chunk would cost page faults comparable to the compression itself.
@@ -13,9 +14,11 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/crypto/sha1_pair.h"
 #include "common/error.h"
 
 namespace pgark::compress {
@@ -45,6 +48,7 @@ class ChunkedCompress final : public io::Filter {
 public:
     ChunkedCompress(ChunkedCompressOptions options, std::unique_ptr<io::Filter> sample)
         : options_(std::move(options)), type_(sample->type()), spec_(sample->spec()) {
+        if (options_.digests) sha1_.emplace();
         threads_.reserve(options_.threads);
         for (unsigned i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { work(); });
     }
@@ -75,6 +79,11 @@ public:
             }
             if (!out.full() && !flight_.empty()) handOut(out, true);
             finished_ = flight_.empty();
+            if (finished_ && sha1_) {
+                options_.digests->inSha1 = sha1_->finalHex(0);
+                options_.digests->outSha1 = sha1_->finalHex(1);
+                sha1_.reset();
+            }
             return 0;
         }
         // Back-pressure: wait for the oldest frame before taking more input.
@@ -98,6 +107,13 @@ private:
     }
 
     void submit(std::unique_ptr<Chunk> chunk) {
+        if (threads_.empty()) {
+            compressChunk(*chunk, callerWhole_);
+            chunk->done = true;
+            flight_.push_back(std::move(chunk));
+            ++submitted_;
+            return;
+        }
         {
             std::lock_guard lock(mutex_);
             queue_.push_back(chunk.get());
@@ -123,6 +139,7 @@ private:
             const io::ByteView frame = head.frame();
             head.handed += out.append(frame.subspan(head.handed));
             if (head.handed < frame.size()) return;
+            if (sha1_) sha1_->update(head.in.view(), frame);
             spares_.push_back(std::move(flight_.front()));
             flight_.pop_front();
         }
@@ -139,21 +156,27 @@ private:
                 chunk = queue_.front();
                 queue_.pop_front();
             }
-            try {
-                if (options_.makeWhole) {
-                    if (!whole) whole = options_.makeWhole();
-                    compressWhole(*chunk, *whole);
-                } else {
-                    compress(*chunk);
-                }
-            } catch (...) {
-                chunk->error = std::current_exception();
-            }
+            compressChunk(*chunk, whole);
             {
                 std::lock_guard lock(mutex_);
                 chunk->done = true;
             }
             chunkDone_.notify_all();
+        }
+    }
+
+    // The chunk's frame, or the failure to make it in chunk.error (rethrown in order by handOut).
+    // `whole`: the calling thread's whole compressor, made on first use.
+    void compressChunk(Chunk& chunk, std::unique_ptr<WholeCompressor>& whole) const {
+        try {
+            if (options_.makeWhole) {
+                if (!whole) whole = options_.makeWhole();
+                compressWhole(chunk, *whole);
+            } else {
+                compress(chunk);
+            }
+        } catch (...) {
+            chunk.error = std::current_exception();
         }
     }
 
@@ -202,6 +225,8 @@ private:
     std::uint64_t submitted_ = 0;
     bool ended_ = false;     // end of input seen, last chunk submitted
     bool finished_ = false;  // every frame handed out
+    std::optional<crypto::Sha1Pair> sha1_;         // input and frames, while digests are asked for
+    std::unique_ptr<WholeCompressor> callerWhole_;  // without a pool: the caller's compressor
 
     // Shared with the pool.
     std::mutex mutex_;
@@ -217,8 +242,7 @@ private:
 std::unique_ptr<io::Filter> makeChunkedCompressFilter(CompressType type, int level, ChunkedCompressOptions options) {
     if (type != CompressType::Lz4 && type != CompressType::Zst)
         throwError(ErrorCode::Assert, "compress type '{}' cannot be compressed in chunks", compressTypeName(type));
-    if (options.threads == 0 || options.chunkSize == 0)
-        throwError(ErrorCode::Assert, "chunked compression needs at least one thread and a chunk size");
+    if (options.chunkSize == 0) throwError(ErrorCode::Assert, "chunked compression needs a chunk size");
     if (!options.makeFrame && !options.makeWhole) {
         const CompressOptions codec = options.codec;
         if (type == CompressType::Zst)
@@ -231,8 +255,8 @@ std::unique_ptr<io::Filter> makeChunkedCompressFilter(CompressType type, int lev
     return std::make_unique<ChunkedCompress>(std::move(options), std::move(sample));
 }
 
-bool chunkedCompressPays(CompressType type, std::uint64_t size, unsigned threads, std::size_t chunkSize) noexcept {
-    return (type == CompressType::Lz4 || type == CompressType::Zst) && threads > 1 && size >= 2 * chunkSize;
+bool chunkedCompressPays(CompressType type, std::uint64_t size, std::size_t chunkSize) noexcept {
+    return (type == CompressType::Lz4 || type == CompressType::Zst) && size >= 2 * chunkSize;
 }
 
 }  // namespace pgark::compress

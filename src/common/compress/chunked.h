@@ -11,14 +11,25 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "common/compress/compress.h"
 #include "common/io/filter.h"
 
 namespace pgark::compress {
 
+// The SHA-1 of what went into the filter and of the frames that came out, when asked for
+// (ChunkedCompressOptions::digests); set once the filter has flushed.
+struct ChunkedDigests {
+    std::string inSha1;
+    std::string outSha1;
+};
+
 struct ChunkedCompressOptions {
-    unsigned threads = 2;                     // compressing threads (>= 1)
+    // Compressing threads. 0: no pool, each chunk is compressed on the caller's thread as soon as
+    // it is full (a worker whose share of the cores is one: the frames, and their speed-ups
+    // below, without threads that would only take turns on the cores).
+    unsigned threads = 2;
     std::size_t chunkSize = 4 * 1024 * 1024;  // uncompressed bytes per frame (> 0)
     // Makes the single-frame compressor for one chunk; called on the pool's threads and once on
     // the caller's (for type() and spec()). Default: makeCompressFilter(type, level, codec). Tests
@@ -30,6 +41,11 @@ struct ChunkedCompressOptions {
     // without the slower path it takes when that buffer wraps.
     std::function<std::unique_ptr<WholeCompressor>()> makeWhole;
     CompressOptions codec;
+    // When set, the filter also takes the SHA-1 of its input and of its output, both streams
+    // hashed together (crypto::Sha1Pair: about 1.7x the bytes per core of two separate hashes)
+    // as each frame is handed out: a backup needs both (the file's checksum and, of the stored
+    // bytes, its repository checksum).
+    std::shared_ptr<ChunkedDigests> digests;
 };
 
 // Throws Error(OptionInvalidRange) for a bad level (on the caller's thread, before any thread
@@ -40,9 +56,10 @@ struct ChunkedCompressOptions {
 // the filter at any moment stops the pool after the chunks already being compressed.
 std::unique_ptr<io::Filter> makeChunkedCompressFilter(CompressType type, int level, ChunkedCompressOptions options);
 
-// May a file of `size` bytes be compressed in chunks with `threads` threads? Only worth it when
-// there are at least two chunks for more than one thread.
-bool chunkedCompressPays(CompressType type, std::uint64_t size, unsigned threads,
+// Is a file of `size` bytes worth compressing in chunks (lz4 or zst, at least two chunks)? With a
+// pool the chunks are compressed side by side; without one (threads 0) the hashes are still
+// paired and zst still compresses each chunk in one call.
+bool chunkedCompressPays(CompressType type, std::uint64_t size,
                          std::size_t chunkSize = ChunkedCompressOptions{}.chunkSize) noexcept;
 
 }  // namespace pgark::compress

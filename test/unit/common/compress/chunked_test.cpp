@@ -65,7 +65,7 @@ void withinSeconds(int seconds, Fn fn) {
 TEST_CASE("chunked compress output decodes to the input with the ordinary decoders", "[unit][compress]") {
     const std::string input = PatternSource(11).take(1000 * 1000 + 7);
     for (CompressType type : {CompressType::Lz4, CompressType::Zst}) {
-        for (unsigned threads : {1U, 2U, 3U}) {
+        for (unsigned threads : {0U, 1U, 2U, 3U}) {
             for (std::size_t chunkSize : {std::size_t{4096}, std::size_t{65536}, std::size_t{333333}, std::size_t{4 << 20}}) {
                 INFO(compressTypeName(type) << " threads " << threads << " chunk " << chunkSize);
                 const std::string out = chunked(type, input, {.threads = threads, .chunkSize = chunkSize});
@@ -84,9 +84,12 @@ TEST_CASE("chunked compress of edge sizes and through tiny buffers", "[unit][com
                                  std::size_t{3 * 8192}}) {
             INFO(compressTypeName(type) << " size " << size);
             const std::string input = PatternSource(size + 1).take(size);
-            const std::string out = chunked(type, input, {.threads = 2, .chunkSize = 8192}, {.outCapacity = 3, .inChunk = 1000});
-            CHECK(decompress(type, out) == input);
-            if (size == 0) CHECK(out == runFilter(*makeCompressFilter(type, compressLevelRange(type).defaultLevel), ""));
+            for (unsigned threads : {0U, 2U}) {
+                INFO("threads " << threads);
+                const std::string out = chunked(type, input, {.threads = threads, .chunkSize = 8192}, {.outCapacity = 3, .inChunk = 1000});
+                CHECK(decompress(type, out) == input);
+                if (size == 0) CHECK(out == runFilter(*makeCompressFilter(type, compressLevelRange(type).defaultLevel), ""));
+            }
         }
     }
 }
@@ -136,6 +139,34 @@ TEST_CASE("chunked compress in a FilterChain gives exact sizes and hashes of bot
     }
 }
 
+TEST_CASE("chunked compress takes the SHA-1 of its input and of its frames when asked", "[unit][compress]") {
+    // Sizes around the chunk and SHA-1 block boundaries, fed in pieces that straddle both.
+    for (CompressType type : {CompressType::Lz4, CompressType::Zst}) {
+        for (unsigned threads : {0U, 2U}) {
+            for (std::size_t size : {std::size_t{0}, std::size_t{63}, std::size_t{65}, std::size_t{3 * 8192 + 1}, std::size_t{200000}}) {
+                INFO(compressTypeName(type) << " threads " << threads << " size " << size);
+                const std::string input = PatternSource(size + 3).take(size);
+                auto digests = std::make_shared<ChunkedDigests>();
+                const std::string out = chunked(type, input, {.threads = threads, .chunkSize = 8192, .digests = digests},
+                                                {.outCapacity = 1000, .inChunk = 777});
+                CHECK(decompress(type, out) == input);
+                CHECK(digests->inSha1 == crypto::sha1Hex(io::asBytes(input)));
+                CHECK(digests->outSha1 == crypto::sha1Hex(io::asBytes(out)));
+            }
+        }
+    }
+}
+
+TEST_CASE("chunked compress without a pool rethrows a frame's failure in order", "[unit][compress]") {
+    const std::string input = PatternSource(14).take(10 * 4096);
+    FailingFrames frames{CompressType::Lz4, 3};
+    CHECK_THROWS_MATCHES(chunked(CompressType::Lz4, input, {.threads = 0, .chunkSize = 4096, .makeFrame = frames}), Error,
+                         Catch::Predicate<Error>([](const Error& e) {
+                             return e.code() == ErrorCode::Compress && std::string(e.what()).find("frame 3") != std::string::npos;
+                         }));
+    CHECK(*frames.made == 3);  // nothing was compressed after the failing frame
+}
+
 TEST_CASE("chunked compress reports the codec's type and spec and validates its arguments", "[unit][compress]") {
     auto filter = makeChunkedCompressFilter(CompressType::Zst, 5, {});
     CHECK(filter->type() == io::FilterType::ZstCompress);
@@ -145,12 +176,12 @@ TEST_CASE("chunked compress reports the codec's type and spec and validates its 
                          Catch::Predicate<Error>([](const Error& e) { return e.code() == ErrorCode::OptionInvalidRange; }));
     CHECK_THROWS_MATCHES(makeChunkedCompressFilter(CompressType::Gz, 6, {}), Error,
                          Catch::Predicate<Error>([](const Error& e) { return e.code() == ErrorCode::Assert; }));
-    CHECK_THROWS_MATCHES(makeChunkedCompressFilter(CompressType::Zst, 3, {.threads = 0}), Error,
+    CHECK_THROWS_MATCHES(makeChunkedCompressFilter(CompressType::Zst, 3, {.chunkSize = 0}), Error,
                          Catch::Predicate<Error>([](const Error& e) { return e.code() == ErrorCode::Assert; }));
-    CHECK(chunkedCompressPays(CompressType::Zst, 8 << 20, 2, 4 << 20));
-    CHECK_FALSE(chunkedCompressPays(CompressType::Zst, (8 << 20) - 1, 2, 4 << 20));
-    CHECK_FALSE(chunkedCompressPays(CompressType::Lz4, 1 << 30, 1, 4 << 20));
-    CHECK_FALSE(chunkedCompressPays(CompressType::Gz, 1 << 30, 2, 4 << 20));
+    CHECK(chunkedCompressPays(CompressType::Zst, 8 << 20, 4 << 20));
+    CHECK(chunkedCompressPays(CompressType::Lz4, 1 << 30, 4 << 20));
+    CHECK_FALSE(chunkedCompressPays(CompressType::Zst, (8 << 20) - 1, 4 << 20));
+    CHECK_FALSE(chunkedCompressPays(CompressType::Gz, 1 << 30, 4 << 20));
 }
 
 TEST_CASE("chunked compress rethrows a failure on a pool thread and does not hang", "[unit][compress]") {
