@@ -227,27 +227,38 @@ std::string segmentBytes(io::ByteView segment, const PushOptions& options,
 }
 
 // Hashes and compresses the segment into memory (segmentBytes()) with `worker` as the second
-// thread. With `digests`, the pieces are also handed in order to two more threads for the digests
-// an object store's upload needs, so that the upload does not wait for them after the last piece
-// (on an lz4 segment of 7 MB that was about 18 ms, MD5 most of it). Maps the file itself: it runs
-// beside prepare(), which reads the header.
-Spool spoolSegment(const std::string& walPath, const PushOptions& options, SerialWorker& worker, bool digests) {
+// thread. With a `digester`, the pieces are also handed in order to its two threads for the
+// digests an object store's upload needs, so that the upload does not wait for them after the
+// last piece (on an lz4 segment of 7 MB that was about 18 ms, MD5 most of it). Maps the file
+// itself: it runs beside prepare(), which reads the header.
+Spool spoolSegment(const std::string& walPath, const PushOptions& options, SerialWorker& worker,
+                   crypto::BackgroundContentDigester* digester) {
     const io::MappedFile file(walPath);
     Spool spool;
     // Room for the worst case up front (a segment that does not compress, plus the frames'
     // overhead): only the pages written cost anything, where doubling the string on the way
     // copied it three times and faulted in every size it grew through.
     spool.compressed.reserve(file.view().size() + file.view().size() / 64 + 64 * 1024);
-    std::optional<crypto::BackgroundContentDigester> digester;
-    if (digests) digester.emplace();
-    spool.sha1 = segmentBytes(file.view(), options, [&](io::ByteView bytes) {
-        // The digester reads the pieces where they are in `compressed`: should it have to grow
-        // after all, it may move only once the digester is done with them.
-        if (digester && spool.compressed.size() + bytes.size() > spool.compressed.capacity()) digester->wait();
-        const std::size_t at = spool.compressed.size();
-        spool.compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-        if (digester) digester->update(io::asBytes(std::string_view(spool.compressed).substr(at)));
-    }, worker);
+    try {
+        spool.sha1 = segmentBytes(file.view(), options, [&](io::ByteView bytes) {
+            // The digester reads the pieces where they are in `compressed`: should it have to grow
+            // after all, it may move only once the digester is done with them.
+            if (digester && spool.compressed.size() + bytes.size() > spool.compressed.capacity()) digester->wait();
+            const std::size_t at = spool.compressed.size();
+            spool.compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+            if (digester) digester->update(io::asBytes(std::string_view(spool.compressed).substr(at)));
+        }, worker);
+    } catch (...) {
+        // The digester outlives this function: it must be done with `compressed` before it goes.
+        if (digester) {
+            try {
+                digester->wait();
+            } catch (...) {
+                // The failure that brought us here is the one to report.
+            }
+        }
+        throw;
+    }
     if (digester) spool.digests = digester->finish();
     return spool;
 }
@@ -292,14 +303,20 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
         const std::uintmax_t size = std::filesystem::file_size(walPath, sizeError);
         spooling = !sizeError && size <= kSpoolMax;
     }
-    // Both spool threads start here, before prepare() opens the repositories: the first S3
-    // request loads libcurl (dlopen, several ms), and a thread started meanwhile waits for the
-    // loader's lock before it can run (the hash then started about 8 ms late).
-    std::optional<SerialWorker> spoolWorker;  // declared before the future: outlives its task
+    // Every spool thread starts here, the digester's too, before prepare() opens the
+    // repositories: the first S3 request loads libcurl (dlopen, several ms), and creating a
+    // thread meanwhile waits for the loader's TLS lock. When the digester's threads were made by
+    // the spool thread, the segment's hash (submitted after them) started about 8 ms late.
+    // Declared before the future, so that they outlive its task; the digester is then used by the
+    // spool thread alone.
+    std::optional<SerialWorker> spoolWorker;
+    std::optional<crypto::BackgroundContentDigester> digester;
     std::future<Spool> spoolFuture;
     if (spooling) {
         spoolWorker.emplace();
-        spoolFuture = std::async(std::launch::async, spoolSegment, walPath, std::cref(options), std::ref(*spoolWorker), digests);
+        if (digests) digester.emplace();
+        spoolFuture = std::async(std::launch::async, spoolSegment, walPath, std::cref(options), std::ref(*spoolWorker),
+                                 digester ? &*digester : nullptr);
     }
 
     std::vector<Target> targets;
