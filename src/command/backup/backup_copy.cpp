@@ -84,8 +84,6 @@ public:
         if (queue_.empty()) return std::nullopt;
         PendingJob pending = std::move(queue_.front());
         queue_.pop_front();
-        const unsigned threads = compressThreads(options_.processMax, std::thread::hardware_concurrency(), queue_.empty());
-        for (BackupFileRequest& file : pending.job.files) file.compressThreads = threads;
         protocol::Job job = makeBackupFileJob(pending.key, options_.repo, options_.pg, pending.job);
         std::string key = pending.key;
         running_.emplace(std::move(key), std::move(pending));
@@ -128,6 +126,7 @@ private:
         request.ignoreMissing = pgark::info::manifestFileMayVanish(file.name);
         request.compressType = data.compressType;
         request.compressLevel = options_.compressLevel;
+        request.compressThreads = compressThreads_;
         request.cipherPass = data.cipherPass;
         request.checksumPage = file.checksumPage.has_value();
         request.lsnLimit = options_.lsnStart;
@@ -325,17 +324,15 @@ private:
     std::uint64_t saveEvery_ = 0;
     std::uint64_t bundleCount_ = 0;
     std::uint64_t groupCount_ = 0;
+    // Threads one large file may compress on (file_job.h): the cores per worker, but at least two
+    // while the machine has two, because at the end of a backup the last 1 GiB segment is often
+    // copied while every other worker is idle; the kernel shares the cores while all are busy.
+    const unsigned compressThreads_ =
+        std::max(std::min(2U, std::thread::hardware_concurrency()),
+                 std::thread::hardware_concurrency() / std::max(1U, options_.processMax));
 };
 
 }  // namespace
-
-unsigned compressThreads(unsigned processMax, unsigned cores, bool lastJob) {
-    cores = std::max(cores, 1U);
-    const unsigned share = std::max(1U, cores / std::max(processMax, 1U));
-    // The last job is often a large file copied while every other worker has run out of work:
-    // it may use the cores the others leave, and at least two of a multi-core machine.
-    return lastJob ? std::max(share, std::min(2U, cores)) : share;
-}
 
 std::vector<std::optional<std::size_t>> groupHosts(const std::vector<std::uint64_t>& largeSizes, std::size_t groups,
                                                    unsigned processMax) {

@@ -46,14 +46,6 @@ struct CopyHooks {
 // the interrupted run is stale and should be removed before copying.
 std::vector<std::string> resumeCandidates(const pgark::info::Manifest& manifest, const pgark::info::Manifest& resumed);
 
-// The threads one large file may compress on (BackupFileRequest::compressThreads), decided when
-// its job is handed to a worker: each worker's share of the `cores`, so that the workers' threads
-// do not outnumber the cores while all of them copy (with two workers on two cores, a second
-// compressing thread each cost 4-8% more CPU, the S3 server's included, and 5-10% more time).
-// The `lastJob` in the queue gets at least two on a multi-core machine: it is often still
-// running alone when every other worker has finished.
-unsigned compressThreads(unsigned processMax, unsigned cores, bool lastJob);
-
 // On an object store the groups of small files ride along with the largest files (see
 // backup_copy.cpp). For each of `groups` groups: the index into `largeSizes` of the large file
 // that carries it, or nullopt for a group that stays a job of its own. The `processMax` largest

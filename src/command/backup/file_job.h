@@ -45,8 +45,8 @@ struct BackupFileRequest {
     int compressLevel = 0;       // used unless compressType is None
     // Threads that may compress this one file (lz4, zst): a large file is then cut into frames
     // compressed side by side while this thread reads, hashes and checks pages. The parent sizes
-    // it when it hands the job out (compressThreads() in backup_copy.h); 1 = compress on this
-    // thread.
+    // it as the cores per worker, at least two on a multi-core machine (backup_copy.cpp); 1 =
+    // compress on this thread.
     unsigned compressThreads = 1;
     std::string cipherPass;      // the backup's file sub-passphrase; "" = no encryption. Never logged.
     bool checksumPage = false;   // verify data page checksums (relation files of a cluster with checksums)

@@ -190,21 +190,3 @@ TEST_CASE("groupHosts gives each worker's share of the small files to one of the
     CHECK(groupHosts({}, 2, 2) == Hosts{std::nullopt, std::nullopt});
     CHECK(groupHosts({3, 4}, 0, 2).empty());
 }
-
-TEST_CASE("compressThreads shares the cores between the workers and lets the last job use more", "[unit][backup]") {
-    // Two workers on two cores: one thread each while both copy; the last job gets two.
-    CHECK(compressThreads(2, 2, false) == 1);
-    CHECK(compressThreads(2, 2, true) == 2);
-    // One worker: every core, whichever job.
-    CHECK(compressThreads(1, 2, false) == 2);
-    CHECK(compressThreads(1, 8, true) == 8);
-    // More workers than cores: never fewer than one.
-    CHECK(compressThreads(4, 2, false) == 1);
-    CHECK(compressThreads(4, 2, true) == 2);
-    // A wide machine: each worker's share, also for the last job.
-    CHECK(compressThreads(2, 8, false) == 4);
-    CHECK(compressThreads(2, 8, true) == 4);
-    // One core (or an unknown count, reported as 0): one thread.
-    CHECK(compressThreads(1, 1, true) == 1);
-    CHECK(compressThreads(2, 0, true) == 1);
-}
