@@ -2,10 +2,10 @@
 # A pgark backup is a pgBackRest backup: full, then diff, then incr while pgbench writes, for each
 # compression type plain and two of them encrypted, and with process-max 3 + repo-bundle (tiny
 # bundles, so there are many) for lz4 plain and zst encrypted, and process-max 2 + repo-hardlink
-# for gz. A file of 8 MiB and more (here pgbench_accounts, about 26 MiB) is compressed in 4 MiB
-# chunks, one frame each (compress/chunked.h): on two threads at process-max 1 on a machine with 2
-# or more cores, on the worker's own thread at process-max 3; unencrypted, the chunked filter also
-# takes both SHA-1s (the file's and the stored bytes'). The lz4 and zst cells check the frames, and the
+# for gz. On a machine with 2 or more cores, a file of 8 MiB and more (here pgbench_accounts,
+# about 26 MiB) is compressed in 4 MiB chunks on two threads, one frame each (compress/chunked.h);
+# unencrypted, the chunked filter also takes both SHA-1s (the file's and the stored bytes'), which
+# pgbackrest verify and restore check. The lz4 and zst cells check the frames, and the
 # encrypted zst one is restored by pgark as well. The real pgbackrest 2.45 lists and verifies
 # pgark's repository, restores the newest backup (following its references to the diff and the
 # full), PostgreSQL starts on it and replays pgark's archive, and the data equals the source.
