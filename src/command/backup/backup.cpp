@@ -324,7 +324,8 @@ int runBackup(const config::Config& config) {
         data.cipherPass = crypto::cipherPassGenerate();  // a new file passphrase for every backup set
     }
     manifest.setLabel(label.label);
-    while (nowSeconds() < copyStart) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // No file is read before the next second unless its timestamp is older than the second before
+    // the walk's last: copyFiles() holds the others until copyStart (see CopyOptions::holdFrom).
     data.timestampCopyStart = copyStart;
 
     const std::string manifestFile = info::manifestPath(settings.stanza, label.label);
@@ -345,7 +346,9 @@ int runBackup(const config::Config& config) {
                                     .manifestSaveThreshold = config.getSize("manifest-save-threshold"),
                                     .repo = repo.spec,
                                     .pg = storage::StorageSpec{.type = "posix", .fields = {{"path", pgDataPath}}},
-                                    .resumed = resumed ? &*resumed : nullptr};
+                                    .resumed = resumed ? &*resumed : nullptr,
+                                    .holdFrom = settings.online ? std::optional(copyStart - 2) : std::nullopt,
+                                    .copyStart = copyStart};
     unsigned lastProgress = 0;
     const backup::CopyHooks hooks{
         .startPool = [&](unsigned workers) { return startLocalPool(config, workers); },

@@ -11,6 +11,7 @@
 #include "command/backup/backup_copy.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <thread>
@@ -73,15 +74,35 @@ struct PendingJob {
     std::uint64_t size = 0;          // bytes to read
     std::uint64_t bundleId = 0;      // 0 = not a bundle
     std::string key;
+    bool held = false;               // not read before CopyOptions::copyStart (its file changed lately)
 };
+
+// Sleeps until the system clock's seconds since the epoch reach `seconds` (manifest timestamps
+// and copyStart are taken from the same clock).
+void sleepUntil(std::int64_t seconds) {
+    const auto now = [] {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    };
+    while (now() < seconds) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 class CopySource final : public protocol::JobSource {
 public:
-    CopySource(std::deque<PendingJob>& queue, std::map<std::string, PendingJob>& running, const CopyOptions& options)
-        : queue_(queue), running_(running), options_(options) {}
+    CopySource(std::deque<PendingJob>& queue, std::map<std::string, PendingJob>& running, const CopyOptions& options,
+               const CopyHooks& hooks)
+        : queue_(queue), running_(running), options_(options), hooks_(hooks) {}
 
     std::optional<protocol::Job> next(unsigned) override {
         if (queue_.empty()) return std::nullopt;
+        // The held jobs are last in the queue: by the time the first is due, every other file has
+        // been handed out, and the workers still busy with them lose nothing to the wait.
+        if (queue_.front().held && !waited_) {
+            if (hooks_.waitUntil)
+                hooks_.waitUntil(options_.copyStart);
+            else
+                sleepUntil(options_.copyStart);
+            waited_ = true;
+        }
         PendingJob pending = std::move(queue_.front());
         queue_.pop_front();
         protocol::Job job = makeBackupFileJob(pending.key, options_.repo, options_.pg, pending.job);
@@ -94,6 +115,8 @@ private:
     std::deque<PendingJob>& queue_;
     std::map<std::string, PendingJob>& running_;
     const CopyOptions& options_;
+    const CopyHooks& hooks_;
+    bool waited_ = false;
 };
 
 class Copier {
@@ -110,7 +133,7 @@ public:
         const auto workers = static_cast<unsigned>(std::min<std::size_t>(options_.processMax, queue_.size()));
         saveEvery_ = std::max<std::uint64_t>(total_ / 100, options_.manifestSaveThreshold);
         protocol::WorkerPool pool = hooks_.startPool(workers);
-        CopySource source(queue_, running_, options_);
+        CopySource source(queue_, running_, options_, hooks_);
         pool.run(source, [this](protocol::JobResult&& result) { apply(std::move(result)); });
         pool.close();
     }
@@ -148,9 +171,21 @@ private:
             jobs.push_back(std::move(group));
             group = PendingJob{};
         };
+        std::vector<PendingJob> heldJobs;
         for (const pgark::info::ManifestFile& file : manifest_.files()) {
             if (!file.copy && !file.delta) continue;
             total_ += file.size;
+            // A file changed lately goes on its own (in no bundle or group), after all the others.
+            if (options_.holdFrom && file.timestamp >= *options_.holdFrom) {
+                PendingJob job;
+                job.job.files.push_back(request(file));
+                job.names.push_back(file.name);
+                job.size = file.size;
+                job.key = file.name;
+                job.held = true;
+                heldJobs.push_back(std::move(job));
+                continue;
+            }
             if (options_.bundle && file.size <= options_.bundleLimit) {
                 bundled.push_back(&file);
                 continue;
@@ -189,8 +224,11 @@ private:
             if (bundle.size >= options_.bundleSize) close();
         }
         close();
-        std::stable_sort(jobs.begin(), jobs.end(), [](const PendingJob& a, const PendingJob& b) { return a.size > b.size; });
+        const auto largestFirst = [](const PendingJob& a, const PendingJob& b) { return a.size > b.size; };
+        std::stable_sort(jobs.begin(), jobs.end(), largestFirst);
+        std::stable_sort(heldJobs.begin(), heldJobs.end(), largestFirst);
         for (PendingJob& job : jobs) queue_.push_back(std::move(job));
+        for (PendingJob& job : heldJobs) queue_.push_back(std::move(job));
     }
 
     // On an object store a small file costs the server a request's work more than it costs this

@@ -33,12 +33,22 @@ struct CopyOptions {
     // An interrupted run of this backup (same label): its files that are listed here with a
     // checksum, unchanged in size and timestamp, are checked in the repository and kept if intact.
     const pgark::info::Manifest* resumed = nullptr;
+    // Online backups: a file whose manifest timestamp is holdFrom or later is not read before
+    // copyStart (seconds since the epoch). A later backup judges a file unchanged by its size and
+    // timestamp, so a change made after the file is read must give it a later timestamp than the
+    // one recorded: the copy of a file changed in the second of the walk, or the one before, waits
+    // for the next second (as every file does in pgBackRest 2.45), while files last changed
+    // earlier are read at once. nullopt: no file is held.
+    std::optional<std::int64_t> holdFrom;
+    std::int64_t copyStart = 0;
 };
 
 struct CopyHooks {
     std::function<protocol::WorkerPool(unsigned workers)> startPool;
     std::function<void()> saveManifest;            // writes backup.manifest.copy
     std::function<void(double percent)> progress;  // 0..100, after each finished job
+    // Returns once the clock has reached `seconds` (CopyOptions::copyStart); default: sleeps.
+    std::function<void(std::int64_t seconds)> waitUntil;
 };
 
 // The names (relative to the backup's directory) of the repository files a resume keeps a

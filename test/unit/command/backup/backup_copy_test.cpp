@@ -6,6 +6,7 @@
 // small files on an object store.
 #include "command/backup/backup_copy.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -189,4 +190,48 @@ TEST_CASE("groupHosts gives each worker's share of the small files to one of the
     // No large file: every group is a job of its own.
     CHECK(groupHosts({}, 2, 2) == Hosts{std::nullopt, std::nullopt});
     CHECK(groupHosts({3, 4}, 0, 2).empty());
+}
+
+TEST_CASE("copyFiles holds the files changed lately until copyStart and copies the others first", "[unit][backup]") {
+    Fixture f;
+    info::Manifest manifest = f.manifest(kFiles, "pg_data/base/1/vanished");
+    // Changed in the second of the walk and in the one before: held. The rest changed long ago.
+    const std::set<std::string> held = {"pg_data/base/1/ymid", "pg_data/base/1/s2"};
+    for (const auto& [name, timestamp] : {std::pair<std::string, std::int64_t>{"pg_data/base/1/ymid", 200}, {"pg_data/base/1/s2", 199}}) {
+        info::ManifestFile file = *manifest.file(name);
+        manifest.fileRemove(name);
+        file.timestamp = timestamp;
+        manifest.fileAdd(file);
+    }
+    CopyOptions options = f.options(true);
+    options.processMax = 1;
+    options.holdFrom = 199;
+    options.copyStart = 201;
+    CopyHooks hooks = f.hooks();
+    std::vector<std::int64_t> waits;
+    std::map<std::string, bool> copiedAtWait;
+    hooks.waitUntil = [&](std::int64_t seconds) {
+        waits.push_back(seconds);
+        for (const auto& [name, bytes] : f.content) copiedAtWait[name] = !manifest.file(name)->checksum.empty();
+    };
+    copyFiles(manifest, *f.pg, options, hooks);
+
+    REQUIRE(waits == std::vector<std::int64_t>{201});
+    for (const auto& [name, bytes] : f.content) {
+        INFO(name);
+        CHECK(copiedAtWait[name] == !held.contains(name));
+        CHECK(manifest.file(name)->checksum == sha1(bytes));
+    }
+    // A held small file is stored on its own, not in a bundle.
+    CHECK(manifest.file("pg_data/base/1/s2")->bundleId == 0);
+    CHECK(manifest.file("pg_data/base/1/s1")->bundleId != 0);
+
+    // Without holdFrom nothing waits.
+    Fixture g;
+    info::Manifest other = g.manifest(kFiles, "pg_data/base/1/vanished");
+    CopyHooks otherHooks = g.hooks();
+    bool waited = false;
+    otherHooks.waitUntil = [&](std::int64_t) { waited = true; };
+    copyFiles(other, *g.pg, g.options(true), otherHooks);
+    CHECK_FALSE(waited);
 }
