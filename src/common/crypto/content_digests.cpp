@@ -9,6 +9,7 @@
 
 #include <array>
 
+#include "common/crypto/encoding.h"
 #include "common/error.h"
 #include "common/serial_worker.h"
 
@@ -44,16 +45,8 @@ ContentDigests Digests::finish() {
         throwError(ErrorCode::Crypto, "unable to compute MD5 and SHA-256 digests (openssl)");
     ContentDigests digests;
     digests.size = size;
-    unsigned char base64[32];
-    // EVP_EncodeBlock is plain base64 (no provider involved).
-    const int encoded = EVP_EncodeBlock(base64, md5Digest.data(), static_cast<int>(md5Digest.size()));
-    digests.md5Base64.assign(reinterpret_cast<const char*>(base64), static_cast<std::size_t>(encoded));
-    static constexpr char kHex[] = "0123456789abcdef";
-    digests.sha256Hex.resize(sha256Digest.size() * 2);
-    for (std::size_t i = 0; i < sha256Digest.size(); ++i) {
-        digests.sha256Hex[2 * i] = kHex[sha256Digest[i] >> 4];
-        digests.sha256Hex[2 * i + 1] = kHex[sha256Digest[i] & 15];
-    }
+    digests.md5Base64 = base64(md5Digest.data(), md5Digest.size());
+    digests.sha256Hex = lowerHex(sha256Digest.data(), sha256Digest.size());
     return digests;
 }
 

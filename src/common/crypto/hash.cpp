@@ -9,6 +9,7 @@
 
 #include <openssl/sha.h>
 
+#include "common/crypto/encoding.h"
 #include "common/error.h"
 
 namespace pgark::crypto {
@@ -48,13 +49,7 @@ std::string Sha1Hasher::finalHex() {
     if (SHA1_Final(digest, &impl_->context) != 1) throwOpenSsl("finish sha1");
     impl_->finished = true;
 
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex(2 * kSha1Bytes, '0');
-    for (std::size_t i = 0; i < kSha1Bytes; ++i) {
-        hex[2 * i] = kHex[digest[i] >> 4];
-        hex[2 * i + 1] = kHex[digest[i] & 0x0f];
-    }
-    return hex;
+    return lowerHex(digest, kSha1Bytes);
 }
 
 std::string sha1Hex(io::ByteView data) {

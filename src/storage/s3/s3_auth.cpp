@@ -18,21 +18,13 @@
 
 #include <fmt/format.h>
 
+#include "common/crypto/encoding.h"
 #include "common/error.h"
 #include "common/http/http.h"
 
 namespace pgark::storage::s3 {
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t size) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out(size * 2, '0');
-    for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = kHex[data[i] >> 4];
-        out[2 * i + 1] = kHex[data[i] & 15];
-    }
-    return out;
-}
 
 [[noreturn]] void digestFailed(std::string_view what) {
     throwError(ErrorCode::Crypto, "unable to compute {} (openssl)", what);
@@ -103,7 +95,7 @@ std::string amzDate(std::chrono::system_clock::time_point time) {
 
 std::string sha256Hex(std::string_view data) {
     const Sha256 raw = sha256(data);
-    return hex(raw.data(), raw.size());
+    return crypto::lowerHex(raw.data(), raw.size());
 }
 
 std::string md5Base64(std::string_view data) {
@@ -112,10 +104,7 @@ std::string md5Base64(std::string_view data) {
     if (MD5_Init(&context) != 1 || (!data.empty() && MD5_Update(&context, data.data(), data.size()) != 1) ||
         MD5_Final(raw.data(), &context) != 1)
         digestFailed("MD5");
-    unsigned char out[64];
-    // EVP_EncodeBlock is plain base64 (no provider involved).
-    const int size = EVP_EncodeBlock(out, raw.data(), static_cast<int>(raw.size()));
-    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(size));
+    return crypto::base64(raw.data(), raw.size());
 }
 
 std::string canonicalQuery(std::vector<std::pair<std::string, std::string>> parameters) {
@@ -161,7 +150,7 @@ std::string authorization(const SigV4Credentials& credentials, std::string_view 
     const std::string signature = hmacSha256(signingKey(credentials, std::string_view(when).substr(0, 8)), toSign);
     return fmt::format("AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={},Signature={}", credentials.accessKey,
                        scope(std::string_view(when).substr(0, 8), credentials), signedHeaderNames(headers),
-                       hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
+                       crypto::lowerHex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
 }
 
 }  // namespace pgark::storage::s3
