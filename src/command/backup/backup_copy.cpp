@@ -77,15 +77,6 @@ struct PendingJob {
     bool held = false;               // not read before CopyOptions::copyStart (its file changed lately)
 };
 
-// Sleeps until the system clock's seconds since the epoch reach `seconds` (manifest timestamps
-// and copyStart are taken from the same clock).
-void sleepUntil(std::int64_t seconds) {
-    const auto now = [] {
-        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    };
-    while (now() < seconds) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
 class CopySource final : public protocol::JobSource {
 public:
     CopySource(std::deque<PendingJob>& queue, std::map<std::string, PendingJob>& running, const CopyOptions& options,
@@ -97,10 +88,9 @@ public:
         // The held jobs are last in the queue: by the time the first is due, every other file has
         // been handed out, and the workers still busy with them lose nothing to the wait.
         if (queue_.front().held && !waited_) {
-            if (hooks_.waitUntil)
-                hooks_.waitUntil(options_.copyStart);
-            else
-                sleepUntil(options_.copyStart);
+            Clock& clock = hooks_.clock != nullptr ? *hooks_.clock : systemClock();
+            const std::chrono::system_clock::time_point copyStart{std::chrono::seconds(options_.copyStart)};
+            while (clock.now() < copyStart) clock.sleep(std::chrono::milliseconds(20));
             waited_ = true;
         }
         PendingJob pending = std::move(queue_.front());
@@ -160,6 +150,15 @@ private:
         return request;
     }
 
+    PendingJob singleFileJob(const pgark::info::ManifestFile& file) const {
+        PendingJob job;
+        job.job.files.push_back(request(file));
+        job.names.push_back(file.name);
+        job.size = file.size;
+        job.key = file.name;
+        return job;
+    }
+
     void buildJobs() {
         std::vector<const pgark::info::ManifestFile*> bundled;
         std::vector<PendingJob> jobs;
@@ -177,13 +176,8 @@ private:
             total_ += file.size;
             // A file changed lately goes on its own (in no bundle or group), after all the others.
             if (options_.holdFrom && file.timestamp >= *options_.holdFrom) {
-                PendingJob job;
-                job.job.files.push_back(request(file));
-                job.names.push_back(file.name);
-                job.size = file.size;
-                job.key = file.name;
-                job.held = true;
-                heldJobs.push_back(std::move(job));
+                heldJobs.push_back(singleFileJob(file));
+                heldJobs.back().held = true;
                 continue;
             }
             if (options_.bundle && file.size <= options_.bundleLimit) {
@@ -197,12 +191,7 @@ private:
                 if (group.names.size() == kGroupFiles || group.size >= kGroupBytes) closeGroup();
                 continue;
             }
-            PendingJob job;
-            job.job.files.push_back(request(file));
-            job.names.push_back(file.name);
-            job.size = file.size;
-            job.key = file.name;
-            jobs.push_back(std::move(job));
+            jobs.push_back(singleFileJob(file));
         }
         closeGroup();
         if (objectStore) attachGroupsToLargeFiles(jobs);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "common/clock.h"
 #include "info/manifest.h"
 #include "postgres/types.h"
 #include "protocol/pool.h"
@@ -47,8 +48,8 @@ struct CopyHooks {
     std::function<protocol::WorkerPool(unsigned workers)> startPool;
     std::function<void()> saveManifest;            // writes backup.manifest.copy
     std::function<void(double percent)> progress;  // 0..100, after each finished job
-    // Returns once the clock has reached `seconds` (CopyOptions::copyStart); default: sleeps.
-    std::function<void(std::int64_t seconds)> waitUntil;
+    // The clock the held files wait on (CopyOptions::copyStart); nullptr: systemClock().
+    Clock* clock = nullptr;
 };
 
 // The names (relative to the backup's directory) of the repository files a resume keeps a

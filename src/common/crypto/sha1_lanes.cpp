@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "common/crypto/encoding.h"
 #include "common/error.h"
 
 #if defined(__x86_64__)
@@ -136,12 +137,10 @@ std::string Sha1Lane::finalHex(io::ByteView tail) {
     for (int i = 0; i < 8; i++) last[blocks * kBlock - 1 - i] = static_cast<std::byte>(bits >> (8 * i));
     update(last, blocks);
     const std::uint32_t words[5] = {abcd_[3], abcd_[2], abcd_[1], abcd_[0], e_[3]};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(40);
-    for (const std::uint32_t word : words)
-        for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xf];
-    return hex;
+    unsigned char digest[20];  // the words big-endian
+    for (int w = 0; w < 5; w++)
+        for (int b = 0; b < 4; b++) digest[4 * w + b] = static_cast<unsigned char>(words[w] >> (24 - 8 * b));
+    return lowerHex(digest, sizeof digest);
 }
 
 }  // namespace pgark::crypto

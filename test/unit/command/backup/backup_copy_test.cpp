@@ -6,6 +6,7 @@
 // small files on an object store.
 #include "command/backup/backup_copy.h"
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "command/backup/file_job_protocol.h"
 #include "common/crypto/hash.h"
 #include "common/log.h"
+#include "fake/fake_clock.h"
 #include "protocol/in_process_channel.h"
 #include "unit/command/backup/file_job_test_util.h"
 
@@ -100,6 +102,18 @@ struct Fixture {
             .saveManifest = [this] { ++saves; },
             .progress = [this](double percent) { progress.push_back(percent); },
         };
+    }
+};
+
+// A fake clock that calls onFirstSleep before its first sleep: what was done before a wait.
+struct ObservingClock final : Clock {
+    test::FakeClock fake;
+    std::function<void()> onFirstSleep;
+    explicit ObservingClock(std::chrono::system_clock::time_point start = {}) : fake(start) {}
+    std::chrono::system_clock::time_point now() override { return fake.now(); }
+    void sleep(std::chrono::milliseconds duration) override {
+        if (onFirstSleep && fake.sleepCount() == 0) onFirstSleep();
+        fake.sleep(duration);
     }
 };
 
@@ -208,15 +222,18 @@ TEST_CASE("copyFiles holds the files changed lately until copyStart and copies t
     options.holdFrom = 199;
     options.copyStart = 201;
     CopyHooks hooks = f.hooks();
-    std::vector<std::int64_t> waits;
+    // The clock reads 200.5 s: the held files wait half a second, in sleeps of the fake clock.
+    ObservingClock clock(std::chrono::system_clock::time_point(std::chrono::milliseconds(200'500)));
     std::map<std::string, bool> copiedAtWait;
-    hooks.waitUntil = [&](std::int64_t seconds) {
-        waits.push_back(seconds);
+    clock.onFirstSleep = [&] {
         for (const auto& [name, bytes] : f.content) copiedAtWait[name] = !manifest.file(name)->checksum.empty();
     };
+    hooks.clock = &clock;
     copyFiles(manifest, *f.pg, options, hooks);
 
-    REQUIRE(waits == std::vector<std::int64_t>{201});
+    REQUIRE(clock.fake.sleepCount() > 0);
+    CHECK(clock.fake.now() >= std::chrono::system_clock::time_point(std::chrono::seconds(201)));
+    CHECK(clock.fake.now() < std::chrono::system_clock::time_point(std::chrono::milliseconds(201'100)));
     for (const auto& [name, bytes] : f.content) {
         INFO(name);
         CHECK(copiedAtWait[name] == !held.contains(name));
@@ -230,8 +247,8 @@ TEST_CASE("copyFiles holds the files changed lately until copyStart and copies t
     Fixture g;
     info::Manifest other = g.manifest(kFiles, "pg_data/base/1/vanished");
     CopyHooks otherHooks = g.hooks();
-    bool waited = false;
-    otherHooks.waitUntil = [&](std::int64_t) { waited = true; };
+    ObservingClock otherClock;
+    otherHooks.clock = &otherClock;
     copyFiles(other, *g.pg, g.options(true), otherHooks);
-    CHECK_FALSE(waited);
+    CHECK(otherClock.fake.sleepCount() == 0);
 }
