@@ -30,13 +30,19 @@ worker_pids() { pgrep -f "^$T/bin/pgark --log-level-console=off .* local\$" || t
 partial() { ls "$REPO/backup/main" | grep -E '^[0-9]{8}-[0-9]{6}F$' | sort | tail -1; }
 
 # start_slow LOG: starts a full backup in the background and waits until it has stored some files
-# (the largest first: by then the manifest has been saved with their checksums at least once).
+# and saved the manifest with their checksums at least once: the manifest is saved every 1% of the
+# bytes, so the lock's progress must have passed 2%. (Files changed in the last two seconds are
+# copied last, so the first files stored may be small ones.)
+progress() { run info 2>/dev/null | grep -o 'backup/expire running - [0-9.]*%' | grep -o '[0-9.]*%' | tr -d '%'; }
 start_slow() {
   run --type=full --log-level-console=detail --compress-level=18 backup >"$1" 2>&1 &
   BG=$!
-  local i
+  local i p
   for i in $(seq 1 300); do
-    [ "$(grep -c 'backup file ' "$1" || true)" -ge 8 ] && return 0
+    if [ "$(grep -c 'backup file ' "$1" || true)" -ge 8 ]; then
+      p=$(progress || true)
+      [ -n "$p" ] && awk -v p="$p" 'BEGIN { exit !(p >= 2) }' && return 0
+    fi
     kill -0 $BG 2>/dev/null || { cat "$1"; fail "backup ended before it could be interrupted"; }
     sleep 0.1
   done
