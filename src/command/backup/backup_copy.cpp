@@ -85,16 +85,26 @@ public:
 
     std::optional<protocol::Job> next(unsigned) override {
         if (queue_.empty()) return std::nullopt;
-        // The held jobs are last in the queue: by the time the first is due, every other file has
-        // been handed out, and the workers still busy with them lose nothing to the wait.
-        if (queue_.front().held && !waited_) {
+        // The queue is largest first. Before copyStart a held job is passed over for the next one
+        // that is not held; only when every job left is held does this wait. After copyStart the
+        // order is largest first again, so the large tables a busy database keeps changing are not
+        // all left to the end of the backup.
+        auto pick = queue_.begin();
+        if (!started_) {
             Clock& clock = hooks_.clock != nullptr ? *hooks_.clock : systemClock();
             const std::chrono::system_clock::time_point copyStart{std::chrono::seconds(options_.copyStart)};
-            while (clock.now() < copyStart) clock.sleep(std::chrono::milliseconds(20));
-            waited_ = true;
+            started_ = clock.now() >= copyStart;
+            if (!started_) {
+                pick = std::find_if(queue_.begin(), queue_.end(), [](const PendingJob& job) { return !job.held; });
+                if (pick == queue_.end()) {
+                    while (clock.now() < copyStart) clock.sleep(std::chrono::milliseconds(20));
+                    started_ = true;
+                    pick = queue_.begin();
+                }
+            }
         }
-        PendingJob pending = std::move(queue_.front());
-        queue_.pop_front();
+        PendingJob pending = std::move(*pick);
+        queue_.erase(pick);
         protocol::Job job = makeBackupFileJob(pending.key, options_.repo, options_.pg, pending.job);
         std::string key = pending.key;
         running_.emplace(std::move(key), std::move(pending));
@@ -106,7 +116,7 @@ private:
     std::map<std::string, PendingJob>& running_;
     const CopyOptions& options_;
     const CopyHooks& hooks_;
-    bool waited_ = false;
+    bool started_ = false;  // copyStart has passed: held jobs may go
 };
 
 class Copier {
@@ -170,14 +180,14 @@ private:
             jobs.push_back(std::move(group));
             group = PendingJob{};
         };
-        std::vector<PendingJob> heldJobs;
         for (const pgark::info::ManifestFile& file : manifest_.files()) {
             if (!file.copy && !file.delta) continue;
             total_ += file.size;
-            // A file changed lately goes on its own (in no bundle or group), after all the others.
+            // A file changed lately goes on its own (in no bundle or group): it may not be read
+            // before copyStart (CopySource::next()).
             if (options_.holdFrom && file.timestamp >= *options_.holdFrom) {
-                heldJobs.push_back(singleFileJob(file));
-                heldJobs.back().held = true;
+                jobs.push_back(singleFileJob(file));
+                jobs.back().held = true;
                 continue;
             }
             if (options_.bundle && file.size <= options_.bundleLimit) {
@@ -215,9 +225,7 @@ private:
         close();
         const auto largestFirst = [](const PendingJob& a, const PendingJob& b) { return a.size > b.size; };
         std::stable_sort(jobs.begin(), jobs.end(), largestFirst);
-        std::stable_sort(heldJobs.begin(), heldJobs.end(), largestFirst);
         for (PendingJob& job : jobs) queue_.push_back(std::move(job));
-        for (PendingJob& job : heldJobs) queue_.push_back(std::move(job));
     }
 
     // On an object store a small file costs the server a request's work more than it costs this
@@ -228,8 +236,12 @@ private:
     // groups ride along with the largest files (groupHosts()): the worker stores them on its
     // other threads (runFileGroup) while its first thread copies the large file.
     void attachGroupsToLargeFiles(std::vector<PendingJob>& jobs) const {
+        // A held file is no host: the groups riding along with it would wait for copyStart too.
         std::vector<std::size_t> large, groups;
-        for (std::size_t i = 0; i < jobs.size(); ++i) (jobs[i].key.starts_with("group/") ? groups : large).push_back(i);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (jobs[i].key.starts_with("group/")) groups.push_back(i);
+            else if (!jobs[i].held) large.push_back(i);
+        }
         std::vector<std::uint64_t> largeSizes;
         for (std::size_t i : large) largeSizes.push_back(jobs[i].size);
         const auto hosts = groupHosts(largeSizes, groups.size(), options_.processMax);

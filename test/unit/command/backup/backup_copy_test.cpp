@@ -252,3 +252,34 @@ TEST_CASE("copyFiles holds the files changed lately until copyStart and copies t
     copyFiles(other, *g.pg, g.options(true), otherHooks);
     CHECK(otherClock.fake.sleepCount() == 0);
 }
+
+TEST_CASE("copyFiles copies held files largest first once copyStart has passed", "[unit][backup]") {
+    Fixture f;
+    info::Manifest manifest = f.manifest(kFiles, "pg_data/base/1/vanished");
+    for (const std::string& name : {"pg_data/base/1/ymid", "pg_data/base/1/s2"}) {
+        info::ManifestFile file = *manifest.file(name);
+        manifest.fileRemove(name);
+        file.timestamp = 200;
+        manifest.fileAdd(file);
+    }
+    CopyOptions options = f.options(true);
+    options.processMax = 1;
+    options.holdFrom = 199;
+    options.copyStart = 201;
+    CopyHooks hooks = f.hooks();
+    // The walk took long enough that copyStart is behind us when the copy begins.
+    ObservingClock clock(std::chrono::system_clock::time_point(std::chrono::milliseconds(201'200)));
+    hooks.clock = &clock;
+    LogCapture log;
+    copyFiles(manifest, *f.pg, options, hooks);
+
+    CHECK(clock.fake.sleepCount() == 0);
+    // One worker stores the jobs in the order they were handed out: the held ymid (20000) in its
+    // place by size, not after the bundle of s1, s3 and s4 (16000); the held s2 on its own.
+    std::vector<std::string> stored;
+    for (const std::string& line : log.lines)
+        if (const auto at = line.find("backup file "); at != std::string::npos)
+            stored.push_back(line.substr(line.find("/base/1/") + 8, 3));
+    CHECK(stored == std::vector<std::string>{"zbi", "ymi", "s1 ", "s3 ", "s4 ", "s2 "});
+    CHECK(manifest.file("pg_data/base/1/s2")->bundleId == 0);
+}
