@@ -227,7 +227,7 @@ std::string segmentBytes(io::ByteView segment, const PushOptions& options,
 }
 
 // Hashes and compresses the segment into memory (segmentBytes()) with `worker` as the second
-// thread. With a `digester`, the pieces are also handed in order to its two threads for the
+// thread. With a `digester`, the pieces are also handed in order to its thread for the
 // digests an object store's upload needs, so that the upload does not wait for them after the
 // last piece (on an lz4 segment of 7 MB that was about 18 ms, MD5 most of it). Maps the file
 // itself: it runs beside prepare(), which reads the header.
@@ -305,7 +305,7 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     }
     // Every spool thread starts here, the digester's too, before prepare() opens the
     // repositories: the first S3 request loads libcurl (dlopen, several ms), and creating a
-    // thread meanwhile waits for the loader's TLS lock. When the digester's threads were made by
+    // thread meanwhile waits for the loader's TLS lock. When the digester's thread was made by
     // the spool thread, the segment's hash (submitted after them) started about 8 ms late.
     // Declared before the future, so that they outlive its task; the digester is then used by the
     // spool thread alone.

@@ -1,11 +1,9 @@
-// contentDigests(), BackgroundContentDigester. See content_digests.h. OpenSSL's low-level MD5 and SHA-256, as
-// storage/s3/s3_auth.cpp uses them (an EVP fetch per digest costs more than hashing a small body).
+// contentDigests(), BackgroundContentDigester. See content_digests.h. OpenSSL's low-level MD5, as
+// storage/s3/s3_auth.cpp uses it (an EVP fetch per digest costs more than hashing a small body).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "common/crypto/content_digests.h"
 
-#include <openssl/evp.h>
 #include <openssl/md5.h>
-#include <openssl/sha.h>
 
 #include <array>
 
@@ -17,46 +15,34 @@ namespace pgark::crypto {
 
 namespace {
 
-// Both digests in progress, and the size so far.
+// The digest in progress, and the size so far.
 struct Digests {
     MD5_CTX md5{};
-    SHA256_CTX sha256{};
     std::uint64_t size = 0;
 
     Digests() {
-        if (MD5_Init(&md5) != 1 || SHA256_Init(&sha256) != 1)
-            throwError(ErrorCode::Crypto, "unable to start MD5 and SHA-256 digests (openssl)");
+        if (MD5_Init(&md5) != 1) throwError(ErrorCode::Crypto, "unable to start an MD5 digest (openssl)");
     }
-    void updateMd5(io::ByteView data) {
+    void update(io::ByteView data) {
         if (MD5_Update(&md5, data.data(), data.size()) != 1)
             throwError(ErrorCode::Crypto, "unable to compute an MD5 digest (openssl)");
-    }
-    void updateSha256(io::ByteView data) {
-        if (SHA256_Update(&sha256, data.data(), data.size()) != 1)
-            throwError(ErrorCode::Crypto, "unable to compute a SHA-256 digest (openssl)");
     }
     ContentDigests finish();
 };
 
 ContentDigests Digests::finish() {
     std::array<unsigned char, MD5_DIGEST_LENGTH> md5Digest{};
-    std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256Digest{};
-    if (MD5_Final(md5Digest.data(), &md5) != 1 || SHA256_Final(sha256Digest.data(), &sha256) != 1)
-        throwError(ErrorCode::Crypto, "unable to compute MD5 and SHA-256 digests (openssl)");
-    ContentDigests digests;
-    digests.size = size;
-    digests.md5Base64 = base64(md5Digest.data(), md5Digest.size());
-    digests.sha256Hex = lowerHex(sha256Digest.data(), sha256Digest.size());
-    return digests;
+    if (MD5_Final(md5Digest.data(), &md5) != 1) throwError(ErrorCode::Crypto, "unable to compute an MD5 digest (openssl)");
+    return ContentDigests{.size = size, .md5Base64 = base64(md5Digest.data(), md5Digest.size())};
 }
 
 }  // namespace
 
 struct BackgroundContentDigester::Impl {
     Digests digests;
-    std::uint64_t md5Ticket = 0, sha256Ticket = 0;  // of the last piece queued
-    // Declared after the digests their tasks update, so they stop before those are destroyed.
-    SerialWorker md5Worker, sha256Worker;
+    std::uint64_t ticket = 0;  // of the last piece queued
+    // Declared after the digests its tasks update, so it stops before those are destroyed.
+    SerialWorker worker;
 };
 
 BackgroundContentDigester::BackgroundContentDigester() : impl_(std::make_unique<Impl>()) {}
@@ -66,15 +52,11 @@ BackgroundContentDigester::~BackgroundContentDigester() = default;
 void BackgroundContentDigester::update(io::ByteView data) {
     if (data.empty()) return;
     Digests& digests = impl_->digests;
-    impl_->md5Ticket = impl_->md5Worker.submit([&digests, data] { digests.updateMd5(data); });
-    impl_->sha256Ticket = impl_->sha256Worker.submit([&digests, data] { digests.updateSha256(data); });
+    impl_->ticket = impl_->worker.submit([&digests, data] { digests.update(data); });
     digests.size += data.size();
 }
 
-void BackgroundContentDigester::wait() {
-    impl_->md5Worker.waitFor(impl_->md5Ticket);
-    impl_->sha256Worker.waitFor(impl_->sha256Ticket);
-}
+void BackgroundContentDigester::wait() { impl_->worker.waitFor(impl_->ticket); }
 
 ContentDigests BackgroundContentDigester::finish() {
     wait();
@@ -83,8 +65,7 @@ ContentDigests BackgroundContentDigester::finish() {
 
 ContentDigests contentDigests(io::ByteView data) {
     Digests digests;
-    digests.updateMd5(data);
-    digests.updateSha256(data);
+    digests.update(data);
     digests.size = data.size();
     return digests.finish();
 }

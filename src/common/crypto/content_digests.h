@@ -1,8 +1,8 @@
-// ContentDigests: the size, MD5 (base64) and SHA-256 (hex) of a request body, as an S3 request
-// carries them (Content-MD5, x-amz-content-sha256): contentDigests() of a body in memory, and
-// BackgroundContentDigester of one given in pieces, on two threads of its own, so that a caller
-// producing a body piece by piece (archive-push compressing a segment) has it hashed while it works instead
-// of after, when the request is waiting for it.
+// ContentDigests: the size and MD5 (base64) of a request body, as an S3 upload carries them
+// (Content-MD5; the payload itself goes unsigned over verified TLS, see s3_client.cpp):
+// contentDigests() of a body in memory, and BackgroundContentDigester of one given in pieces, on a
+// thread of its own, so that a caller producing a body piece by piece (archive-push compressing a
+// segment) has it hashed while it works instead of after, when the request is waiting for it.
 #pragma once
 
 #include <cstdint>
@@ -16,12 +16,11 @@ namespace pgark::crypto {
 struct ContentDigests {
     std::uint64_t size = 0;
     std::string md5Base64;  // 24 characters
-    std::string sha256Hex;  // 64 lowercase hex characters
 };
 
-// The digests of a body given in pieces, each digest taken on a thread of its own (MD5, the slower,
-// alone on one) while the caller goes on. update() only queues a piece: its bytes must stay valid
-// and unchanged until wait() or finish() has returned. One owner thread.
+// The digests of a body given in pieces, taken on a thread of its own while the caller goes on.
+// update() only queues a piece: its bytes must stay valid and unchanged until wait() or finish()
+// has returned. One owner thread.
 class BackgroundContentDigester {
 public:
     BackgroundContentDigester();

@@ -24,7 +24,6 @@ struct S3Call {
     std::vector<std::pair<std::string, std::string>> query;  // raw names and values
     std::map<std::string, std::string> headers;              // extra headers to sign, lower-case names
     std::string_view body;
-    std::string_view payloadSha256;  // hex SHA-256 of `body` if the caller has it; "" = computed here
 };
 
 class S3Client {
@@ -50,6 +49,8 @@ public:
                                 const http::HttpResponse& response) const;
 
 private:
+    // The x-amz-content-sha256 value of `call`: UNSIGNED-PAYLOAD or the body's SHA-256 (hex).
+    std::string payloadHashOf(const S3Call& call) const;
     std::string hostHeader() const;
     std::string encodedPath(const std::string& key) const;
 

@@ -92,8 +92,7 @@ public:
                 S3Call call{.method = "PUT",
                             .key = key_,
                             .headers = {{"content-md5", known ? digests_->md5Base64 : md5Base64(body)}},
-                            .body = body,
-                            .payloadSha256 = known ? std::string_view(digests_->sha256Hex) : std::string_view()};
+                            .body = body};
                 addEncryption(call);
                 const http::HttpResponse response = client_->send(call);
                 if (response.status != 200) throw client_->failure(ErrorCode::FileWrite, fmt::format("unable to write file '{}'", name_), call, response);

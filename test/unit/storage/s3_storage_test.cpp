@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "fake/fake_clock.h"
 #include "fake/scripted_http.h"
+#include "storage/s3/s3_auth.h"
 #include "storage/s3/s3_storage.h"
 
 namespace {
@@ -142,6 +143,34 @@ TEST_CASE("S3Storage lays out keys and signs requests as S3 expects", "[unit][s3
         CHECK(request.header("x-amz-server-side-encryption") == "aws:kms");
         CHECK(request.header("x-amz-server-side-encryption-aws-kms-key-id") == options.kmsKeyId);
         CHECK_THAT(request.header("authorization"), Catch::Contains("x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id"));
+    }
+    SECTION("an upload's payload goes unsigned over verified TLS, signed without the verification") {
+        const std::string sha256OfText = "982d9e3eb996f559e633f4d194def3761d909f5a3b647d1a851fead67c32c9d1";  // "text"
+        const std::string sha256OfNothing = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        for (const bool verifyTls : {true, false}) {
+            INFO("verifyTls " << verifyTls);
+            storage::S3Options options;
+            options.bucket = "bucket";
+            options.endpoint = "s3.example.com";
+            options.region = "eu-west-1";
+            options.accessKey = "AKIDEXAMPLE";
+            options.secretKey = kSecret;
+            options.http.verifyTls = verifyTls;
+            auto http = std::make_shared<test::ScriptedHttp>();
+            options.transport = http;
+            options.clock = &f.clock;
+            auto s3 = storage::makeS3Storage(options);
+            http->reply(200).reply(404);
+            storage::writeText(*s3, "file", "text", {});
+            CHECK_FALSE(s3->info("other", storage::InfoLevel::Basic));
+            const auto& put = http->requests().at(0);
+            // The MD5 S3 checks the body against is signed either way.
+            CHECK(put.header("content-md5") == storage::s3::md5Base64("text"));
+            CHECK_THAT(put.header("authorization"), Catch::Contains("content-md5;"));
+            CHECK(put.header("x-amz-content-sha256") == (verifyTls ? "UNSIGNED-PAYLOAD" : sha256OfText));
+            // A request without a body signs the empty payload's hash.
+            CHECK(http->requests().at(1).header("x-amz-content-sha256") == sha256OfNothing);
+        }
     }
     SECTION("host style: the bucket in the host name") {
         auto s3 = f.make(false);
@@ -269,19 +298,19 @@ TEST_CASE("S3Storage uploads large files in parts and aborts a failed upload", "
         CHECK(f.http->requests()[0].method == "PUT");
         CHECK(f.http->requests()[0].body == "0123456789");
     }
-    SECTION("a one-request upload sends the caller's digests of its body, and hashes it when they do not fit") {
-        crypto::ContentDigests given{.size = 10, .md5Base64 = "given-md5", .sha256Hex = std::string(64, 'a')};
+    SECTION("a one-request upload sends the caller's digest of its body, and hashes it when it does not fit") {
+        crypto::ContentDigests given{.size = 10, .md5Base64 = "given-md5"};
         f.http->reply(200).reply(200);
         storage::writeText(*s3, "seg", "0123456789", {.sizeHint = 10, .digests = given});
         const auto& sent = f.http->requests()[0];
         CHECK(sent.header("content-md5") == "given-md5");
-        CHECK(sent.header("x-amz-content-sha256") == std::string(64, 'a'));
-        CHECK_THAT(sent.header("authorization"), Catch::Contains("Signature="));
+        // Over verified TLS the body is not hashed again for the signature: S3 checks the signed MD5.
+        CHECK(sent.header("x-amz-content-sha256") == "UNSIGNED-PAYLOAD");
+        CHECK_THAT(sent.header("authorization"), Catch::Contains("content-md5;") && Catch::Contains("Signature="));
         given.size = 9;  // not what is written: ignored
         storage::writeText(*s3, "seg2", "0123456789", {.sizeHint = 10, .digests = given});
         const crypto::ContentDigests actual = crypto::contentDigests(io::asBytes(std::string_view("0123456789")));
         CHECK(f.http->requests()[1].header("content-md5") == actual.md5Base64);
-        CHECK(f.http->requests()[1].header("x-amz-content-sha256") == actual.sha256Hex);
     }
     SECTION("a file written in one write the caller keeps valid goes up from the caller's memory") {
         f.http->reply(200).reply(200);
