@@ -43,14 +43,21 @@ struct Fixture {
         log::init({});
     }
 
-    std::unique_ptr<storage::Storage> make(bool pathStyle = true, std::size_t chunk = 5 * 1024 * 1024,
-                                           std::shared_ptr<http::HttpTransport> transport = nullptr) {
+    // A bucket, endpoint, region and key pair, and this fixture's clock; no transport yet.
+    storage::S3Options baseOptions() {
         storage::S3Options options;
         options.bucket = "bucket";
         options.endpoint = "s3.example.com";
         options.region = "eu-west-1";
         options.accessKey = "AKIDEXAMPLE";
         options.secretKey = kSecret;
+        options.clock = &clock;
+        return options;
+    }
+
+    std::unique_ptr<storage::Storage> make(bool pathStyle = true, std::size_t chunk = 5 * 1024 * 1024,
+                                           std::shared_ptr<http::HttpTransport> transport = nullptr) {
+        storage::S3Options options = baseOptions();
         options.securityToken = "session-token";
         options.pathStyle = pathStyle;
         options.root = "/pgbackrest";
@@ -58,7 +65,6 @@ struct Fixture {
         // An injected transport takes one request at a time; a factory's may take several at once.
         if (transport) options.transportFactory = [transport] { return transport; };
         else options.transport = http;
-        options.clock = &clock;
         return storage::makeS3Storage(options);
     }
 };
@@ -127,15 +133,9 @@ TEST_CASE("S3Storage lays out keys and signs requests as S3 expects", "[unit][s3
         for (const auto& [name, value] : request.headers) CHECK_THAT(value, !Catch::Contains(kSecret));
     }
     SECTION("with a KMS key, new objects ask for SSE-KMS (signed)") {
-        storage::S3Options options;
-        options.bucket = "bucket";
-        options.endpoint = "s3.example.com";
-        options.region = "eu-west-1";
-        options.accessKey = "AKIDEXAMPLE";
-        options.secretKey = kSecret;
+        storage::S3Options options = f.baseOptions();
         options.kmsKeyId = "arn:aws:kms:eu-west-1:111122223333:key/abcd";
         options.transport = f.http;
-        options.clock = &f.clock;
         auto s3 = storage::makeS3Storage(options);
         f.http->reply(200);
         storage::writeText(*s3, "file", "x", {});
@@ -149,16 +149,10 @@ TEST_CASE("S3Storage lays out keys and signs requests as S3 expects", "[unit][s3
         const std::string sha256OfNothing = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         for (const bool verifyTls : {true, false}) {
             INFO("verifyTls " << verifyTls);
-            storage::S3Options options;
-            options.bucket = "bucket";
-            options.endpoint = "s3.example.com";
-            options.region = "eu-west-1";
-            options.accessKey = "AKIDEXAMPLE";
-            options.secretKey = kSecret;
+            storage::S3Options options = f.baseOptions();
             options.http.verifyTls = verifyTls;
             auto http = std::make_shared<test::ScriptedHttp>();
             options.transport = http;
-            options.clock = &f.clock;
             auto s3 = storage::makeS3Storage(options);
             http->reply(200).reply(404);
             storage::writeText(*s3, "file", "text", {});

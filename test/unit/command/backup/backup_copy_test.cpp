@@ -121,6 +121,25 @@ const std::vector<std::pair<std::string, std::size_t>> kFiles = {
     {"pg_data/base/1/zbig", 100000}, {"pg_data/base/1/ymid", 20000}, {"pg_data/base/1/s1", 6000},
     {"pg_data/base/1/s2", 5000},    {"pg_data/base/1/s3", 3000},   {"pg_data/base/1/s4", 7000}};
 
+// Gives the named files of `manifest` a new timestamp (changed lately, in the held tests).
+void touch(info::Manifest& manifest, const std::vector<std::pair<std::string, std::int64_t>>& timestamps) {
+    for (const auto& [name, timestamp] : timestamps) {
+        info::ManifestFile file = *manifest.file(name);
+        manifest.fileRemove(name);
+        file.timestamp = timestamp;
+        manifest.fileAdd(file);
+    }
+}
+
+// One worker (the job order is the store order); files from second 199 on wait for second 201.
+CopyOptions holdingOptions(const Fixture& f) {
+    CopyOptions options = f.options(true);
+    options.processMax = 1;
+    options.holdFrom = 199;
+    options.copyStart = 201;
+    return options;
+}
+
 }  // namespace
 
 TEST_CASE("copyFiles packs small files into bundles and stores the rest on their own", "[unit][backup]") {
@@ -211,16 +230,8 @@ TEST_CASE("copyFiles holds the files changed lately until copyStart and copies t
     info::Manifest manifest = f.manifest(kFiles, "pg_data/base/1/vanished");
     // Changed in the second of the walk and in the one before: held. The rest changed long ago.
     const std::set<std::string> held = {"pg_data/base/1/ymid", "pg_data/base/1/s2"};
-    for (const auto& [name, timestamp] : {std::pair<std::string, std::int64_t>{"pg_data/base/1/ymid", 200}, {"pg_data/base/1/s2", 199}}) {
-        info::ManifestFile file = *manifest.file(name);
-        manifest.fileRemove(name);
-        file.timestamp = timestamp;
-        manifest.fileAdd(file);
-    }
-    CopyOptions options = f.options(true);
-    options.processMax = 1;
-    options.holdFrom = 199;
-    options.copyStart = 201;
+    touch(manifest, {{"pg_data/base/1/ymid", 200}, {"pg_data/base/1/s2", 199}});
+    const CopyOptions options = holdingOptions(f);
     CopyHooks hooks = f.hooks();
     // The clock reads 200.5 s: the held files wait half a second, in sleeps of the fake clock.
     ObservingClock clock(std::chrono::system_clock::time_point(std::chrono::milliseconds(200'500)));
@@ -256,16 +267,8 @@ TEST_CASE("copyFiles holds the files changed lately until copyStart and copies t
 TEST_CASE("copyFiles copies held files largest first once copyStart has passed", "[unit][backup]") {
     Fixture f;
     info::Manifest manifest = f.manifest(kFiles, "pg_data/base/1/vanished");
-    for (const std::string& name : {"pg_data/base/1/ymid", "pg_data/base/1/s2"}) {
-        info::ManifestFile file = *manifest.file(name);
-        manifest.fileRemove(name);
-        file.timestamp = 200;
-        manifest.fileAdd(file);
-    }
-    CopyOptions options = f.options(true);
-    options.processMax = 1;
-    options.holdFrom = 199;
-    options.copyStart = 201;
+    touch(manifest, {{"pg_data/base/1/ymid", 200}, {"pg_data/base/1/s2", 200}});
+    const CopyOptions options = holdingOptions(f);
     CopyHooks hooks = f.hooks();
     // The walk took long enough that copyStart is behind us when the copy begins.
     ObservingClock clock(std::chrono::system_clock::time_point(std::chrono::milliseconds(201'200)));
