@@ -306,7 +306,7 @@ void archivePushFile(const std::string& walPath, std::span<Repo> repos, const Pu
     // Every spool thread starts here, the digester's too, before prepare() opens the
     // repositories: the first S3 request loads libcurl (dlopen, several ms), and creating a
     // thread meanwhile waits for the loader's TLS lock. When the digester's thread was made by
-    // the spool thread, the segment's hash (submitted after them) started about 8 ms late.
+    // the spool thread, the segment's hash (submitted after it) started about 8 ms late.
     // Declared before the future, so that they outlive its task; the digester is then used by the
     // spool thread alone.
     std::optional<SerialWorker> spoolWorker;

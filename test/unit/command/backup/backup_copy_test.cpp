@@ -121,6 +121,14 @@ const std::vector<std::pair<std::string, std::size_t>> kFiles = {
     {"pg_data/base/1/zbig", 100000}, {"pg_data/base/1/ymid", 20000}, {"pg_data/base/1/s1", 6000},
     {"pg_data/base/1/s2", 5000},    {"pg_data/base/1/s3", 3000},   {"pg_data/base/1/s4", 7000}};
 
+// The first three letters of each file name in "backup file" lines, in the order they were logged.
+std::vector<std::string> storedOrder(const LogCapture& log) {
+    std::vector<std::string> stored;
+    for (const std::string& line : log.lines)
+        if (line.find("backup file ") != std::string::npos) stored.push_back(line.substr(line.find("/base/1/") + 8, 3));
+    return stored;
+}
+
 // Gives the named files of `manifest` a new timestamp (changed lately, in the held tests).
 void touch(info::Manifest& manifest, const std::vector<std::pair<std::string, std::int64_t>>& timestamps) {
     for (const auto& [name, timestamp] : timestamps) {
@@ -174,10 +182,7 @@ TEST_CASE("copyFiles packs small files into bundles and stores the rest on their
 
     // Largest job first (one worker finishes them in the order they were handed out): zbig (100000),
     // ymid (20000), bundle 1 (11000), bundle 2 (10000).
-    std::vector<std::string> stored;
-    for (const std::string& line : log.lines)
-        if (const auto at = line.find("backup file "); at != std::string::npos)
-            stored.push_back(line.substr(line.find("/base/1/") + 8, 3));
+    const std::vector<std::string> stored = storedOrder(log);
     REQUIRE(stored.size() == 6);
     if (processMax == 1) CHECK(stored == std::vector<std::string>{"zbi", "ymi", "s1 ", "s2 ", "s3 ", "s4 "});
 }
@@ -279,10 +284,7 @@ TEST_CASE("copyFiles copies held files largest first once copyStart has passed",
     CHECK(clock.fake.sleepCount() == 0);
     // One worker stores the jobs in the order they were handed out: the held ymid (20000) in its
     // place by size, not after the bundle of s1, s3 and s4 (16000); the held s2 on its own.
-    std::vector<std::string> stored;
-    for (const std::string& line : log.lines)
-        if (const auto at = line.find("backup file "); at != std::string::npos)
-            stored.push_back(line.substr(line.find("/base/1/") + 8, 3));
+    const std::vector<std::string> stored = storedOrder(log);
     CHECK(stored == std::vector<std::string>{"zbi", "ymi", "s1 ", "s3 ", "s4 ", "s2 "});
     CHECK(manifest.file("pg_data/base/1/s2")->bundleId == 0);
 }
