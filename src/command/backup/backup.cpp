@@ -343,6 +343,7 @@ int runBackup(const config::Config& config) {
                                     .bundle = settings.bundle,
                                     .bundleSize = settings.bundleSize,
                                     .bundleLimit = settings.bundleLimit,
+                                    .groupSmallFiles = repo.spec.type == "s3",
                                     .manifestSaveThreshold = config.getSize("manifest-save-threshold"),
                                     .repo = repo.spec,
                                     .pg = storage::StorageSpec{.type = "posix", .fields = {{"path", pgDataPath}}},

@@ -172,7 +172,6 @@ private:
     void buildJobs() {
         std::vector<const pgark::info::ManifestFile*> bundled;
         std::vector<PendingJob> jobs;
-        const bool objectStore = options_.repo.type == "s3";
         PendingJob group;
         const auto closeGroup = [&] {
             if (group.names.empty()) return;
@@ -194,7 +193,7 @@ private:
                 bundled.push_back(&file);
                 continue;
             }
-            if (objectStore && file.size <= kGroupFileMax) {
+            if (options_.groupSmallFiles && file.size <= kGroupFileMax) {
                 group.job.files.push_back(request(file));
                 group.names.push_back(file.name);
                 group.size += file.size;
@@ -204,7 +203,7 @@ private:
             jobs.push_back(singleFileJob(file));
         }
         closeGroup();
-        if (objectStore) attachGroupsToLargeFiles(jobs);
+        if (options_.groupSmallFiles) attachGroupsToLargeFiles(jobs);
         // manifest_.files() is in name order, so a bundle holds neighbours (one relation's forks,
         // one database's catalog), which compress and restore together well.
         PendingJob bundle;

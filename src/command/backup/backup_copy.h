@@ -28,6 +28,10 @@ struct CopyOptions {
     bool bundle = false;                    // repo-bundle
     std::uint64_t bundleSize = 0;           // repo-bundle-size: a bundle closes once it holds this much
     std::uint64_t bundleLimit = 0;          // repo-bundle-limit: larger files are stored on their own
+    // Object stores (S3), where each file stored is a request: the small files that are not
+    // bundled go in groups, jobs whose worker stores several at once, riding along with the
+    // largest files (backup_copy.cpp).
+    bool groupSmallFiles = false;
     std::uint64_t manifestSaveThreshold = 0;  // manifest-save-threshold, bytes
     storage::StorageSpec repo;              // reopened by each worker
     storage::StorageSpec pg;

@@ -2,8 +2,8 @@
 // over real pipes, with POSIX storages: small files packed into numbered bundles, larger ones
 // stored on their own, a vanished file dropped, the manifest filled from the replies (only by the
 // parent), largest job first, progress up to 100% and periodic manifest saves; and a resumed run
-// that keeps the intact copies of an interrupted one; and which large files carry the groups of
-// small files on an object store.
+// that keeps the intact copies of an interrupted one; which large files carry the groups of
+// small files on an object store, and that a held file carries none.
 #include "command/backup/backup_copy.h"
 
 #include <functional>
@@ -148,6 +148,22 @@ CopyOptions holdingOptions(const Fixture& f) {
     return options;
 }
 
+// Runs copyFiles on `clock`; returns, for each file of the fixture, whether it was stored by the
+// time the copy first waited (all of them when it never waited).
+std::map<std::string, bool> copyObservingWait(Fixture& f, info::Manifest& manifest, const CopyOptions& options,
+                                              ObservingClock& clock) {
+    std::map<std::string, bool> copiedAtWait;
+    const auto observe = [&] {
+        for (const auto& [name, bytes] : f.content) copiedAtWait[name] = !manifest.file(name)->checksum.empty();
+    };
+    clock.onFirstSleep = observe;
+    CopyHooks hooks = f.hooks();
+    hooks.clock = &clock;
+    copyFiles(manifest, *f.pg, options, hooks);
+    if (clock.fake.sleepCount() == 0) observe();
+    return copiedAtWait;
+}
+
 }  // namespace
 
 TEST_CASE("copyFiles packs small files into bundles and stores the rest on their own", "[unit][backup]") {
@@ -236,16 +252,9 @@ TEST_CASE("copyFiles holds the files changed lately until copyStart and copies t
     // Changed in the second of the walk and in the one before: held. The rest changed long ago.
     const std::set<std::string> held = {"pg_data/base/1/ymid", "pg_data/base/1/s2"};
     touch(manifest, {{"pg_data/base/1/ymid", 200}, {"pg_data/base/1/s2", 199}});
-    const CopyOptions options = holdingOptions(f);
-    CopyHooks hooks = f.hooks();
     // The clock reads 200.5 s: the held files wait half a second, in sleeps of the fake clock.
     ObservingClock clock(std::chrono::system_clock::time_point(std::chrono::milliseconds(200'500)));
-    std::map<std::string, bool> copiedAtWait;
-    clock.onFirstSleep = [&] {
-        for (const auto& [name, bytes] : f.content) copiedAtWait[name] = !manifest.file(name)->checksum.empty();
-    };
-    hooks.clock = &clock;
-    copyFiles(manifest, *f.pg, options, hooks);
+    std::map<std::string, bool> copiedAtWait = copyObservingWait(f, manifest, holdingOptions(f), clock);
 
     REQUIRE(clock.fake.sleepCount() > 0);
     CHECK(clock.fake.now() >= std::chrono::system_clock::time_point(std::chrono::seconds(201)));
@@ -287,4 +296,27 @@ TEST_CASE("copyFiles copies held files largest first once copyStart has passed",
     const std::vector<std::string> stored = storedOrder(log);
     CHECK(stored == std::vector<std::string>{"zbi", "ymi", "s1 ", "s3 ", "s4 ", "s2 "});
     CHECK(manifest.file("pg_data/base/1/s2")->bundleId == 0);
+}
+
+TEST_CASE("copyFiles on an object store: a held file carries no group of small files", "[unit][backup]") {
+    Fixture f;
+    info::Manifest manifest = f.manifest(kFiles, "pg_data/base/1/vanished");
+    // Every file is small enough for a group. The largest one changed lately and is held until
+    // copyStart: were the groups to ride along with it, the largest file there is, they would
+    // wait with it.
+    const std::string held = "pg_data/base/1/zbig";
+    touch(manifest, {{held, 200}});
+    CopyOptions options = holdingOptions(f);
+    options.bundle = false;
+    options.groupSmallFiles = true;
+    ObservingClock clock(std::chrono::system_clock::time_point(std::chrono::milliseconds(200'500)));
+    std::map<std::string, bool> copiedAtWait = copyObservingWait(f, manifest, options, clock);
+
+    REQUIRE(clock.fake.sleepCount() > 0);
+    for (const auto& [name, bytes] : f.content) {
+        INFO(name);
+        CHECK(copiedAtWait[name] == (name != held));
+        CHECK(manifest.file(name)->checksum == sha1(bytes));
+        CHECK(manifest.file(name)->bundleId == 0);  // grouped files are stored each on its own
+    }
 }
