@@ -24,8 +24,8 @@ constexpr std::uint64_t kOnePutMax = 64 * 1024 * 1024;
 constexpr std::size_t kHintSlack = 64 * 1024;
 
 // A multipart upload sends each full part from a thread of its own while the caller fills the next
-// one: the part's hashes (SHA-256 for the signature, MD5 for Content-MD5), its transfer and the
-// server's work on it overlap the compression of what follows. Two parts are in flight at most,
+// one: the part's MD5 (Content-MD5; and its SHA-256 for the signature when TLS is not verified,
+// s3_client.cpp), its transfer and the server's work on it overlap the compression of what follows. Two parts are in flight at most,
 // each on its own connection: one part's round trip (the server stores it before it answers) then
 // no longer holds back the file, which made the largest file of a backup its tail. Memory stays at
 // three parts. The upload is started before the first part is handed over, and completed, or
