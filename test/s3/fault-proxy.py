@@ -154,6 +154,9 @@ context.load_cert_chain(args.cert, args.key)
 server.socket = context.wrap_socket(server.socket, server_side=True)
 server.daemon_threads = True
 threading.Thread(target=server.serve_forever, daemon=True).start()
+# What a caller waits for: a bare connect to the port can succeed without this proxy (another
+# socket on it), so the port being in use does not prove the proxy started.
+print(f"fault-proxy: listening on 127.0.0.1:{args.port}", flush=True)
 time.sleep(args.lifetime)
 print("fault-proxy: lifetime over", file=sys.stderr)
 server.shutdown()
